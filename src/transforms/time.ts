@@ -1,0 +1,92 @@
+/** Event-time helpers shared by the formats. All times are UTC. */
+
+export interface EventTime {
+  /** ISO-8601 with `Z`. */
+  timestamp: string;
+  /** `YYYY-MM-DD` */
+  dt: string;
+  /** `HH` */
+  hour: string;
+}
+
+function isDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * True when `text` starts with `YYYY-MM-DDTHH:MM:SS` (ISO-8601 as AWS writes it) and ends with `Z`.
+ * Fractions of a second of any length are accepted.
+ */
+export function isIsoTimestamp(text: string): boolean {
+  if (text.length < 20 || text.charCodeAt(text.length - 1) !== 90 /* Z */) return false;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigitAt(text, i)) return false;
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const hour = Number(text.slice(11, 13));
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23) return false;
+  if (text.length === 20) return true;
+  if (text.charCodeAt(19) !== 46 || text.length < 22) return false;
+  for (let i = 20; i < text.length - 1; i++) if (!isDigitAt(text, i)) return false;
+  return true;
+}
+
+/** Partition of an ISO timestamp already checked with `isIsoTimestamp`. */
+export function partitionOfIso(iso: string): string {
+  return `${iso.slice(0, 10)}/${iso.slice(11, 13)}`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ` from epoch milliseconds (fraction kept only when non-zero). */
+export function isoFromEpochMillis(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+export function eventTimeFromEpochMillis(ms: number): EventTime | undefined {
+  if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799000) return undefined;
+  const timestamp = isoFromEpochMillis(ms);
+  return { timestamp, dt: timestamp.slice(0, 10), hour: timestamp.slice(11, 13) };
+}
+
+/** Partition `YYYY-MM-DD/HH` of epoch milliseconds. */
+export function partitionOfEpochMillis(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)}/${iso.slice(11, 13)}`;
+}
+
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
+
+/**
+ * ISO timestamp from the Apache/S3 access log time `06/Feb/2019:00:00:38 +0000` (without the
+ * brackets), converted to UTC when the offset is not `+0000`; undefined when malformed.
+ */
+export function isoFromClf(text: string): string | undefined {
+  if (text.length !== 26 || text.charCodeAt(2) !== 47 || text.charCodeAt(6) !== 47 || text.charCodeAt(11) !== 58) return undefined;
+  const month = MONTHS[text.slice(3, 6)];
+  if (month === undefined) return undefined;
+  for (const i of [0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25]) if (!isDigitAt(text, i)) return undefined;
+  if (text.charCodeAt(14) !== 58 || text.charCodeAt(17) !== 58 || text.charCodeAt(20) !== 32) return undefined;
+  const iso = `${text.slice(7, 11)}-${month}-${text.slice(0, 2)}T${text.slice(12, 20)}Z`;
+  const offset = text.slice(21);
+  if (offset === '+0000' || offset === '-0000') return isIsoTimestamp(iso) ? iso : undefined;
+  const sign = offset.charCodeAt(0) === 45 ? -1 : offset.charCodeAt(0) === 43 ? 1 : 0;
+  if (sign === 0) return undefined;
+  const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5)));
+  const ms = Date.parse(iso) - minutes * 60_000;
+  return Number.isFinite(ms) ? isoFromEpochMillis(ms) : undefined;
+}
