@@ -1,0 +1,45 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { TABLE_NAMES } from '../transforms/schema.js';
+import { handleSqsEvent } from './ingest-handler.js';
+
+/** The ingest Lambda: SQS-wrapped S3 events → shipper → PutRecordBatch to its one delivery stream. */
+
+const Environment = z.object({
+  LOGHOSE_TABLE: z.enum(TABLE_NAMES),
+  LOGHOSE_DELIVERY_STREAM: z.string().min(1),
+  LOGHOSE_RECORD_KIB: z.coerce.number().int().min(1).max(1000).default(256),
+  LOGHOSE_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
+  LOGHOSE_MAX_BUFFERED_MIB: z.coerce.number().min(1).max(1024).default(16),
+});
+
+const logger = new Logger({ serviceName: 'loghose-ingest' });
+const metrics = new Metrics({ namespace: 'loghose', serviceName: 'loghose-ingest' });
+const s3 = new S3Client({});
+const firehose = new FirehoseClient({});
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const env = Environment.parse(process.env);
+  const outcome = await handleSqsEvent(event, {
+    s3,
+    firehose,
+    streamName: env.LOGHOSE_DELIVERY_STREAM,
+    table: env.LOGHOSE_TABLE,
+    recordBytes: env.LOGHOSE_RECORD_KIB * 1024,
+    maxBufferedBytes: env.LOGHOSE_MAX_BUFFERED_MIB * 1024 * 1024,
+    maxRetries: env.LOGHOSE_MAX_RETRIES,
+    log: (level, message, details) => logger[level](message, details),
+  });
+  metrics.addDimension('table', env.LOGHOSE_TABLE);
+  const shipped = outcome.results.filter((r) => r.status === 'shipped');
+  metrics.addMetric('ObjectsShipped', MetricUnit.Count, shipped.length);
+  metrics.addMetric('ObjectsSkipped', MetricUnit.Count, outcome.results.length - shipped.length);
+  metrics.addMetric('LinesShipped', MetricUnit.Count, shipped.reduce((n, r) => n + r.dataLines, 0));
+  metrics.addMetric('FailedMessages', MetricUnit.Count, outcome.batchItemFailures.length);
+  metrics.publishStoredMetrics();
+  return { batchItemFailures: outcome.batchItemFailures };
+};

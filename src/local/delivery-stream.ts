@@ -1,0 +1,405 @@
+import { randomUUID } from 'node:crypto';
+import { FIREHOSE_LIMITS } from '../config/limits.js';
+import type { LogFormat } from '../transforms/format.js';
+import { LineKind } from '../transforms/format.js';
+import {
+  transformFirehoseEvent,
+  type FirehoseOutputRecord,
+  type FirehoseTransformEvent,
+  type FirehoseTransformResponse,
+} from '../transforms/firehose-transform.js';
+import { PartitionedBuffers, SizeIntervalBuffer, type BufferHints, type Flushed } from './buffer.js';
+import { systemClock, type Clock } from './clock.js';
+import type { LocalStreamTarget } from './firehose-endpoint.js';
+
+/**
+ * Amazon Data Firehose's semantics on one machine, for one delivery stream (one table):
+ *
+ *   put → processor buffer (size/interval) → transform invocation (the real event shape, retried,
+ *   response validated as Firehose does) → dynamic partitioning by `partitionKeys` into
+ *   per-partition S3 buffers (size/interval, active-partition limit) → Parquet objects in the lake;
+ *   everything that fails lands under the error prefix as Firehose's error-record JSON with the raw data.
+ *
+ * Time comes from the injected clock; the stream acts only when called (`put`, `tick`, `flush`).
+ * Calls are serialised, so the endpoint may call `put` concurrently.
+ */
+
+export type ErrorOutputType = 'processing-failed' | 'format-conversion-failed' | 'activePartitionExceeded';
+
+/** Firehose's error-record JSON, one per failed record under the error prefix. */
+export interface ErrorRecord {
+  attemptsMade: number;
+  arrivalTimestamp: number;
+  errorCode: string;
+  errorMessage: string;
+  attemptEndingTimestamp: number;
+  rawData: string;
+  lambdaArn?: string;
+}
+
+export interface ConversionFailure {
+  readonly index: number;
+  readonly error: string;
+}
+
+/** Where delivered data goes: the on-disk lake locally. */
+export interface DeliverySink {
+  /** Converts JSON documents to one Parquet object of the partition; reports documents that did not convert. */
+  writeObject(request: {
+    table: string;
+    stream: string;
+    dt: string;
+    hour: string;
+    documents: readonly string[];
+    deliveredAt: number;
+  }): Promise<{ rows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
+  writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }): Promise<void>;
+}
+
+export type TransformInvoker = (event: FirehoseTransformEvent) => FirehoseTransformResponse | Promise<FirehoseTransformResponse>;
+
+export interface LocalDeliveryStreamOptions {
+  readonly name: string;
+  readonly format: LogFormat;
+  readonly sink: DeliverySink;
+  readonly region?: string;
+  readonly processor: BufferHints & { readonly retries: number };
+  readonly buffering: BufferHints;
+  readonly maxActivePartitions: number;
+  /** Local-only memory bound across all partition buffers; the largest is delivered early past it. */
+  readonly maxBufferedBytes?: number;
+  readonly clock?: Clock;
+  /** The transform; defaults to the in-process handler for the stream's table. */
+  readonly transform?: TransformInvoker;
+}
+
+export interface StreamStats {
+  recordsIn: number;
+  bytesIn: number;
+  invocations: number;
+  failedInvocations: number;
+  okRecords: number;
+  droppedRecords: number;
+  /** Records under processing-failed (result ProcessingFailed, invocation failures, invalid responses). */
+  processingFailedRecords: number;
+  /** Records under activePartitionExceeded. */
+  partitionExceededRecords: number;
+  /** Documents under format-conversion-failed. */
+  conversionFailedDocuments: number;
+  /** Data lines inside records that went to the error prefix raw (not converted to rows). */
+  failedLines: number;
+  rows: number;
+  errorRows: number;
+  objects: number;
+  objectBytes: number;
+  errorRecords: number;
+  peakActivePartitions: number;
+}
+
+interface PendingRecord {
+  readonly recordId: string;
+  readonly arrival: number;
+  readonly data: Buffer;
+}
+
+interface PartitionItem {
+  readonly documents: string;
+  readonly arrival: number;
+}
+
+export class LocalDeliveryStream implements LocalStreamTarget {
+  readonly arn: string;
+  readonly stats: StreamStats = {
+    recordsIn: 0,
+    bytesIn: 0,
+    invocations: 0,
+    failedInvocations: 0,
+    okRecords: 0,
+    droppedRecords: 0,
+    processingFailedRecords: 0,
+    partitionExceededRecords: 0,
+    conversionFailedDocuments: 0,
+    failedLines: 0,
+    rows: 0,
+    errorRows: 0,
+    objects: 0,
+    objectBytes: 0,
+    errorRecords: 0,
+    peakActivePartitions: 0,
+  };
+  /** Every object written, with its partition and delivery reason (for the tuning comparison and tests). */
+  readonly deliveries: { dt: string; hour: string; rows: number; bytes: number; jsonBytes: number; openedAt: number; deliveredAt: number; reason: string }[] = [];
+
+  private readonly clock: Clock;
+  private readonly processorBuffer: SizeIntervalBuffer<PendingRecord>;
+  private readonly partitions: PartitionedBuffers<PartitionItem>;
+  private readonly transform: TransformInvoker;
+  private readonly lambdaArn: string;
+  private queue: Promise<unknown> = Promise.resolve();
+  private sequence = 0;
+
+  constructor(private readonly options: LocalDeliveryStreamOptions) {
+    const region = options.region ?? 'us-east-1';
+    this.arn = `arn:aws:firehose:${region}:000000000000:deliverystream/${options.name}`;
+    this.lambdaArn = `arn:aws:lambda:${region}:000000000000:function:${options.name}-transform:$LATEST`;
+    this.clock = options.clock ?? systemClock;
+    this.processorBuffer = new SizeIntervalBuffer(options.processor);
+    this.partitions = new PartitionedBuffers(options.buffering, options.maxActivePartitions);
+    this.transform = options.transform ?? ((event) => transformFirehoseEvent(event, { format: options.format }).response);
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get table(): string {
+    return this.options.format.table;
+  }
+
+  /** Accepts records (PutRecord/PutRecordBatch payloads), in order. */
+  put(records: readonly Buffer[]): Promise<void> {
+    return this.serialised(async () => {
+      for (const data of records) {
+        const now = this.clock.now();
+        this.stats.recordsIn++;
+        this.stats.bytesIn += data.length;
+        const record: PendingRecord = { recordId: `${now}-${(this.sequence++).toString(36)}`, arrival: now, data };
+        const full = this.processorBuffer.add(record, data.length, now);
+        if (full !== undefined) await this.process(full.items);
+      }
+      await this.deliverDue();
+    });
+  }
+
+  /** Acts on every buffer whose interval has run out by the clock's current time. */
+  tick(): Promise<void> {
+    return this.serialised(async () => {
+      const due = this.processorBuffer.takeIfDue(this.clock.now());
+      if (due !== undefined) await this.process(due.items);
+      await this.deliverDue();
+    });
+  }
+
+  /** Processes and delivers everything buffered (end of a local run). */
+  flush(): Promise<void> {
+    return this.serialised(async () => {
+      const pending = this.processorBuffer.take('flush');
+      if (pending !== undefined) await this.process(pending.items);
+      for (const [partition, flushed] of this.partitions.takeAll()) await this.deliver(partition, flushed);
+    });
+  }
+
+  /** The earliest time at which `tick` has work (Infinity when idle). */
+  get nextDueAt(): number {
+    return Math.min(this.processorBuffer.dueAt, this.partitions.nextDueAt);
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async process(records: PendingRecord[]): Promise<void> {
+    const event: FirehoseTransformEvent = {
+      invocationId: randomUUID(),
+      deliveryStreamArn: this.arn,
+      region: this.options.region ?? 'us-east-1',
+      records: records.map((r) => ({ recordId: r.recordId, approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') })),
+    };
+    const attempts = 1 + this.options.processor.retries;
+    let lastError = '';
+    let lastCode = 'Lambda.FunctionError';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      this.stats.invocations++;
+      let response: FirehoseTransformResponse;
+      try {
+        response = await this.transform(event);
+      } catch (error) {
+        this.stats.failedInvocations++;
+        lastCode = 'Lambda.FunctionError';
+        lastError = `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`;
+        continue;
+      }
+      const problem = validateResponse(records, response);
+      if (problem !== undefined) {
+        this.stats.failedInvocations++;
+        lastCode = problem.code;
+        lastError = problem.message;
+        continue;
+      }
+      await this.accept(records, response.records, attempt);
+      return;
+    }
+    await this.failRaw('processing-failed', records, attempts, lastCode, lastError);
+  }
+
+  private async accept(records: PendingRecord[], outputs: FirehoseOutputRecord[], attempts: number): Promise<void> {
+    const byId = new Map(records.map((r) => [r.recordId, r]));
+    const failed: PendingRecord[] = [];
+    const exceeded: PendingRecord[] = [];
+    const now = this.clock.now();
+    for (const output of outputs) {
+      const source = byId.get(output.recordId)!;
+      if (output.result === 'Dropped') {
+        this.stats.droppedRecords++;
+        continue;
+      }
+      if (output.result === 'ProcessingFailed') {
+        failed.push(source);
+        continue;
+      }
+      const keys = output.metadata?.partitionKeys;
+      const partition = `dt=${keys!.dt}/hour=${keys!.hour}`;
+      const buffer = this.partitions.admit(partition);
+      if (buffer === undefined) {
+        exceeded.push(source);
+        continue;
+      }
+      this.stats.okRecords++;
+      const documents = Buffer.from(output.data, 'base64').toString('utf8');
+      const flushed = this.partitions.add(partition, buffer, { documents, arrival: source.arrival }, Buffer.byteLength(documents), now);
+      this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
+      if (flushed !== undefined) await this.deliver(partition, flushed);
+      await this.boundMemory();
+    }
+    if (failed.length > 0) {
+      await this.failRaw('processing-failed', failed, attempts, 'Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record');
+    }
+    if (exceeded.length > 0) {
+      await this.failRaw(
+        'activePartitionExceeded',
+        exceeded,
+        1,
+        'DynamicPartitioning.ActivePartitionsLimitExceeded',
+        `Active partition count exceeded the limit of ${this.options.maxActivePartitions}`,
+      );
+    }
+  }
+
+  private async boundMemory(): Promise<void> {
+    const limit = this.options.maxBufferedBytes;
+    if (limit === undefined) return;
+    while (this.partitions.bufferedBytes > limit) {
+      const largest = this.partitions.takeLargest();
+      if (largest === undefined) return;
+      await this.deliver(largest[0], largest[1]);
+    }
+  }
+
+  private async deliverDue(): Promise<void> {
+    for (const [partition, flushed] of this.partitions.takeDue(this.clock.now())) await this.deliver(partition, flushed);
+  }
+
+  private async deliver(partition: string, flushed: Flushed<PartitionItem>): Promise<void> {
+    const [dtPart, hourPart] = partition.split('/');
+    const dt = dtPart.slice(3);
+    const hour = hourPart.slice(5);
+    const documents: string[] = [];
+    for (const item of flushed.items) {
+      for (const doc of item.documents.split('\n')) if (doc.length > 0) documents.push(doc);
+    }
+    const deliveredAt = this.clock.now();
+    const written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, documents, deliveredAt });
+    const failedIndexes = new Set(written.failed.map((f) => f.index));
+    documents.forEach((doc, i) => {
+      if (failedIndexes.has(i)) return;
+      if (doc.indexOf('"_error":') >= 0) this.stats.errorRows++;
+      else this.stats.rows++;
+    });
+    if (written.rows > 0) {
+      this.stats.objects++;
+      this.stats.objectBytes += written.bytes;
+      this.deliveries.push({ dt, hour, rows: written.rows, bytes: written.bytes, jsonBytes: flushed.bytes, openedAt: flushed.openedAt, deliveredAt, reason: flushed.reason });
+    }
+    if (written.failed.length > 0) {
+      this.stats.conversionFailedDocuments += written.failed.length;
+      this.stats.failedLines += written.failed.length;
+      const arrival = flushed.items[0]?.arrival ?? deliveredAt;
+      await this.writeErrors(
+        'format-conversion-failed',
+        written.failed.map((f) => ({
+          attemptsMade: 1,
+          arrivalTimestamp: arrival,
+          errorCode: 'DataFormatConversion.MalformedData',
+          errorMessage: f.error,
+          attemptEndingTimestamp: deliveredAt,
+          rawData: Buffer.from(documents[f.index], 'utf8').toString('base64'),
+        })),
+      );
+    }
+  }
+
+  private async failRaw(type: ErrorOutputType, records: PendingRecord[], attempts: number, errorCode: string, errorMessage: string): Promise<void> {
+    const now = this.clock.now();
+    if (type === 'activePartitionExceeded') this.stats.partitionExceededRecords += records.length;
+    else this.stats.processingFailedRecords += records.length;
+    for (const record of records) this.stats.failedLines += countDataLines(this.options.format, record.data);
+    await this.writeErrors(
+      type,
+      records.map((r) => ({
+        attemptsMade: attempts,
+        arrivalTimestamp: r.arrival,
+        errorCode,
+        errorMessage,
+        attemptEndingTimestamp: now,
+        rawData: r.data.toString('base64'),
+        lambdaArn: this.lambdaArn,
+      })),
+    );
+  }
+
+  private async writeErrors(errorType: ErrorOutputType, records: ErrorRecord[]): Promise<void> {
+    this.stats.errorRecords += records.length;
+    await this.options.sink.writeErrors({ table: this.table, stream: this.name, errorType, records, deliveredAt: this.clock.now() });
+  }
+}
+
+/** Data lines (not header/comment/blank lines) in a raw record, for the accounting of failed records. */
+export function countDataLines(format: LogFormat, data: Buffer): number {
+  const parser = format.createParser();
+  let count = 0;
+  for (const line of data.toString('utf8').split('\n')) {
+    if (parser.parse(line.endsWith('\r') ? line.slice(0, -1) : line) !== LineKind.Skip) count++;
+  }
+  return count;
+}
+
+/** Firehose's checks of a transform response: every id once, known results, base64 data, partition keys, size. */
+export function validateResponse(records: readonly PendingRecord[] | readonly { recordId: string }[], response: unknown): { code: string; message: string } | undefined {
+  const outputs = (response as FirehoseTransformResponse | undefined)?.records;
+  if (!Array.isArray(outputs)) return { code: 'Lambda.JsonProcessingException', message: 'response has no records array' };
+  let size: number;
+  try {
+    size = JSON.stringify(response).length;
+  } catch {
+    return { code: 'Lambda.JsonProcessingException', message: 'response is not serialisable JSON' };
+  }
+  if (size > FIREHOSE_LIMITS.lambdaPayloadBytes) {
+    return { code: 'Lambda.FunctionError', message: `response of ${size} bytes exceeds the 6 MB Lambda payload limit` };
+  }
+  const expected = new Set(records.map((r) => r.recordId));
+  const seen = new Set<string>();
+  for (const output of outputs as FirehoseOutputRecord[]) {
+    const id = output?.recordId;
+    if (typeof id !== 'string' || !expected.has(id)) return { code: 'Lambda.MissingRecordId', message: `unexpected recordId ${String(id)}` };
+    if (seen.has(id)) return { code: 'Lambda.DuplicatedRecordId', message: `recordId ${id} returned more than once` };
+    seen.add(id);
+    if (output.result !== 'Ok' && output.result !== 'Dropped' && output.result !== 'ProcessingFailed') {
+      return { code: 'Lambda.InvalidReturnedResult', message: `record ${id}: invalid result ${String(output.result)}` };
+    }
+    if (typeof output.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(output.data)) {
+      return { code: 'Lambda.InvalidDataEncoding', message: `record ${id}: data is not base64` };
+    }
+    if (output.result === 'Ok') {
+      const keys = output.metadata?.partitionKeys;
+      if (typeof keys?.dt !== 'string' || typeof keys?.hour !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(keys.dt) || !/^\d\d$/.test(keys.hour)) {
+        return { code: 'DynamicPartitioning.MetadataExtractionFailed', message: `record ${id}: partitionKeys dt/hour missing or malformed` };
+      }
+    }
+  }
+  if (seen.size !== expected.size) {
+    return { code: 'Lambda.MissingRecordId', message: `${expected.size - seen.size} recordId(s) missing from the response` };
+  }
+  return undefined;
+}

@@ -1,0 +1,242 @@
+import { LineKind, type LogFormat } from './format.js';
+import { partitionOfEpochMillis } from './time.js';
+
+/**
+ * The Firehose data-transformation contract, as pure functions (the Lambda entry point in
+ * `lambda.ts` only adds logging and metrics).
+ *
+ * Each input record holds one line or many newline-separated lines of one table, led by the
+ * source's header line where the format has one. Each output record holds the rows as JSON
+ * documents, one per line (newline-terminated), and one `partitionKeys` set: the event-time
+ * partition of its first row (the shipper packs one partition per record). An unparseable line
+ * becomes an error row (`_raw`, `_error`); a record that cannot be decoded at all is
+ * `ProcessingFailed` and Firehose writes it, raw, under the error prefix.
+ */
+
+export interface FirehoseInputRecord {
+  readonly recordId: string;
+  readonly approximateArrivalTimestamp: number;
+  readonly data: string;
+}
+
+export interface FirehoseTransformEvent {
+  readonly invocationId: string;
+  readonly deliveryStreamArn: string;
+  readonly region: string;
+  readonly records: readonly FirehoseInputRecord[];
+}
+
+export type TransformResult = 'Ok' | 'Dropped' | 'ProcessingFailed';
+
+export interface FirehoseOutputRecord {
+  recordId: string;
+  result: TransformResult;
+  data: string;
+  metadata?: { partitionKeys: { dt: string; hour: string } };
+}
+
+export interface FirehoseTransformResponse {
+  records: FirehoseOutputRecord[];
+}
+
+export interface TransformStats {
+  records: number;
+  okRecords: number;
+  droppedRecords: number;
+  failedRecords: number;
+  lines: number;
+  rows: number;
+  errorRows: number;
+  skippedLines: number;
+  /** Rows whose own event hour differs from their record's partition (the shipper should prevent this). */
+  crossPartitionRows: number;
+  /** Records failed only to keep the response under Lambda's payload limit. */
+  oversizeFailures: number;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+/** Lambda's synchronous response limit is 6 MB; keep a margin for the JSON envelope. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+export interface TransformOptions {
+  readonly format: LogFormat;
+  /** Override for tests. */
+  readonly maxResponseBytes?: number;
+}
+
+export function emptyStats(): TransformStats {
+  return {
+    records: 0,
+    okRecords: 0,
+    droppedRecords: 0,
+    failedRecords: 0,
+    lines: 0,
+    rows: 0,
+    errorRows: 0,
+    skippedLines: 0,
+    crossPartitionRows: 0,
+    oversizeFailures: 0,
+    inputBytes: 0,
+    outputBytes: 0,
+  };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface RecordTransform {
+  readonly result: TransformResult;
+  /** Newline-terminated JSON documents (Ok), '' (Dropped), or why it failed (ProcessingFailed). */
+  readonly text: string;
+  readonly partition?: { dt: string; hour: string };
+  readonly lines: number;
+  readonly rows: number;
+  readonly errorRows: number;
+  readonly skippedLines: number;
+  readonly crossPartitionRows: number;
+}
+
+/** Transforms one record's decoded text: every line becomes a row, an error row or a counted skip. */
+export function transformRecordText(format: LogFormat, text: string, arrivalMillis: number): RecordTransform {
+  const parser = format.createParser();
+  let out = '';
+  let lines = 0;
+  let rows = 0;
+  let errorRows = 0;
+  let skippedLines = 0;
+  let crossPartitionRows = 0;
+  let dt = '';
+  let hour = '';
+  let errorDt = '';
+  let errorHour = '';
+  let start = 0;
+  const length = text.length;
+  while (start < length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = length;
+    let lineEnd = end;
+    if (lineEnd > start && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const line = text.slice(start, lineEnd);
+    start = end + 1;
+    lines++;
+    const kind = parser.parse(line);
+    if (kind === LineKind.Row) {
+      rows++;
+      out += `${parser.json}\n`;
+      if (dt === '') {
+        dt = parser.dt;
+        hour = parser.hour;
+      } else if (parser.dt !== dt || parser.hour !== hour) {
+        crossPartitionRows++;
+      }
+    } else if (kind === LineKind.Error) {
+      errorRows++;
+      out += `${parser.json}\n`;
+      if (errorDt === '' && parser.dt !== '') {
+        errorDt = parser.dt;
+        errorHour = parser.hour;
+      }
+    } else {
+      skippedLines++;
+    }
+  }
+  const counts = { lines, rows, errorRows, skippedLines, crossPartitionRows };
+  if (rows === 0 && errorRows === 0) return { result: 'Dropped', text: '', ...counts };
+  if (dt === '') {
+    if (errorDt !== '') {
+      dt = errorDt;
+      hour = errorHour;
+    } else {
+      const arrival = partitionOfEpochMillis(Number.isFinite(arrivalMillis) ? arrivalMillis : Date.now());
+      dt = arrival.slice(0, 10);
+      hour = arrival.slice(11, 13);
+    }
+  }
+  return { result: 'Ok', text: out, partition: { dt, hour }, ...counts };
+}
+
+/** Decodes a record's base64 data as UTF-8 text, or says why it cannot be. */
+export function decodeRecordData(data: unknown): { text: string } | { error: string } {
+  if (typeof data !== 'string') return { error: 'record data is missing' };
+  if (data.length % 4 !== 0 || !BASE64.test(data)) return { error: 'record data is not valid base64' };
+  try {
+    return { text: utf8.decode(Buffer.from(data, 'base64')) };
+  } catch {
+    return { error: 'record data is not UTF-8 text' };
+  }
+}
+
+/** Size of one output record in the response JSON (ids and base64 need no escaping). */
+function envelopeBytes(recordId: string, dataLength: number): number {
+  return 110 + recordId.length + dataLength;
+}
+
+/**
+ * Runs the transform over a whole Firehose event. Never throws for bad data: every input recordId
+ * appears exactly once in the response, in order, and the response stays under the payload limit
+ * (records that would push it over are returned `ProcessingFailed` with their original data, so
+ * Firehose keeps them raw under the error prefix).
+ */
+export function transformFirehoseEvent(
+  event: FirehoseTransformEvent,
+  options: TransformOptions,
+): { response: FirehoseTransformResponse; stats: TransformStats; failures: string[] } {
+  const stats = emptyStats();
+  const failures: string[] = [];
+  const records = Array.isArray(event?.records) ? event.records : [];
+  const limit = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  // Room that must stay free so every record not yet handled can still be failed with its own data.
+  let reserved = 16;
+  for (const record of records) reserved += envelopeBytes(String(record?.recordId ?? ''), String(record?.data ?? '').length);
+  let used = 16;
+  const output: FirehoseOutputRecord[] = [];
+
+  for (const record of records) {
+    const recordId = String(record?.recordId ?? '');
+    const original = typeof record?.data === 'string' ? record.data : '';
+    const failedSize = envelopeBytes(recordId, original.length);
+    reserved -= failedSize;
+    stats.records++;
+    stats.inputBytes += (original.length * 3) / 4;
+
+    const fail = (why: string): void => {
+      stats.failedRecords++;
+      failures.push(`${recordId}: ${why}`);
+      output.push({ recordId, result: 'ProcessingFailed', data: original });
+      used += failedSize;
+    };
+
+    const decoded = decodeRecordData(record?.data);
+    if ('error' in decoded) {
+      fail(decoded.error);
+      continue;
+    }
+    const transformed = transformRecordText(options.format, decoded.text, Number(record.approximateArrivalTimestamp));
+    if (transformed.result === 'Dropped') {
+      stats.droppedRecords++;
+      stats.lines += transformed.lines;
+      stats.skippedLines += transformed.skippedLines;
+      output.push({ recordId, result: 'Dropped', data: '' });
+      used += envelopeBytes(recordId, 0);
+      continue;
+    }
+    const data = Buffer.from(transformed.text, 'utf8').toString('base64');
+    const okSize = envelopeBytes(recordId, data.length) + 60;
+    if (used + okSize + reserved > limit) {
+      stats.oversizeFailures++;
+      fail(`transformed record (${data.length} base64 bytes) would push the response over ${limit} bytes`);
+      continue;
+    }
+    used += okSize;
+    stats.okRecords++;
+    stats.lines += transformed.lines;
+    stats.rows += transformed.rows;
+    stats.errorRows += transformed.errorRows;
+    stats.skippedLines += transformed.skippedLines;
+    stats.crossPartitionRows += transformed.crossPartitionRows;
+    stats.outputBytes += transformed.text.length;
+    output.push({ recordId, result: 'Ok', data, metadata: { partitionKeys: transformed.partition! } });
+  }
+  return { response: { records: output }, stats, failures };
+}
