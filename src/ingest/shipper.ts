@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { LineKind, type LogFormat } from '../transforms/format.js';
+import type { TableName } from '../transforms/schema.js';
 import { openLogObject } from './log-object.js';
 import { RecordPacker, type PackedRecord } from './packer.js';
 
@@ -19,8 +20,8 @@ export interface ShipObjectOptions {
   readonly table?: string;
   readonly recordBytes: number;
   readonly maxBufferedBytes: number;
-  /** Where packed records go (a FirehoseSender, the local stream, a test array). */
-  readonly sink: (record: PackedRecord) => void | Promise<void>;
+  /** Where packed records go (a FirehoseSender, the local stream, a test array), with the object's table. */
+  readonly sink: (record: PackedRecord, table: TableName) => void | Promise<void>;
 }
 
 export type ShipStatus = 'shipped' | 'skipped' | 'unknown';
@@ -64,7 +65,7 @@ export async function shipObject(options: ShipObjectOptions): Promise<ShipResult
       records++;
       recordBytes += record.data.length;
       partitions.add(record.partition);
-      await options.sink(record);
+      await options.sink(record, format.table);
     },
   });
 

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { registerParse } from './commands/parse.js';
+import { registerTransformEvent } from './commands/transform-event.js';
+import { UserError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('loghose')
+    .description('AWS service logs to partitioned Parquet for Athena, via Amazon Data Firehose — or locally with DuckDB')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerParse(program);
+  registerTransformEvent(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors print one line (`LOGHOSE_DEBUG=1` for the stack). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message (or the help/version text).
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`loghose: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`loghose: ${error.message}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`loghose: ${message.split('\n')[0]}\n`);
+    if (process.env.LOGHOSE_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}

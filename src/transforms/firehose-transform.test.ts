@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LineKind } from './format.js';
+import { transformFirehoseEvent, type FirehoseTransformEvent } from './firehose-transform.js';
+import { ALL_FORMATS, formatOf } from './registry.js';
+
+const ELB_LINE =
+  '2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -';
+const ELB_LINE_NEXT_HOUR = ELB_LINE.replace('2015-05-13T23:', '2015-05-14T00:');
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const unb64 = (data: string) => Buffer.from(data, 'base64').toString('utf8');
+
+function event(datas: string[], arrival = Date.UTC(2026, 0, 2, 3, 4, 5)): FirehoseTransformEvent {
+  return {
+    invocationId: 'inv-1',
+    deliveryStreamArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/loghose-elb',
+    region: 'us-east-1',
+    records: datas.map((data, i) => ({ recordId: `r${i}`, approximateArrivalTimestamp: arrival, data })),
+  };
+}
+
+describe('transformFirehoseEvent', () => {
+  const elb = formatOf('elb');
+
+  it('turns every line of a packed record into one JSON document, with the partition of its event time', () => {
+    const { response, stats } = transformFirehoseEvent(event([b64(`${ELB_LINE}\n${ELB_LINE}\n`)]), { format: elb });
+    expect(response.records).toHaveLength(1);
+    const [out] = response.records;
+    expect(out).toMatchObject({ recordId: 'r0', result: 'Ok', metadata: { partitionKeys: { dt: '2015-05-13', hour: '23' } } });
+    const docs = unb64(out.data).split('\n');
+    expect(docs.pop()).toBe('');
+    expect(docs.map((d) => JSON.parse(d).elb_name)).toEqual(['my-loadbalancer', 'my-loadbalancer']);
+    expect(stats).toMatchObject({ records: 1, okRecords: 1, lines: 2, rows: 2, errorRows: 0 });
+  });
+
+  it('keeps an unparseable line as an error row with the raw line', () => {
+    const { response, stats } = transformFirehoseEvent(event([b64(`${ELB_LINE}\nnot a log line`)]), { format: elb });
+    const docs = unb64(response.records[0].data).trim().split('\n').map((d) => JSON.parse(d));
+    expect(docs[1]).toEqual({ _raw: 'not a log line', _error: expect.any(String) });
+    expect(stats).toMatchObject({ rows: 1, errorRows: 1 });
+  });
+
+  it('partitions a record of only unparseable lines by arrival time', () => {
+    const { response } = transformFirehoseEvent(event([b64('garbage')], Date.UTC(2026, 0, 2, 3, 4, 5)), { format: elb });
+    expect(response.records[0]).toMatchObject({ result: 'Ok', metadata: { partitionKeys: { dt: '2026-01-02', hour: '03' } } });
+  });
+
+  it('counts rows of another hour in the same record (the shipper should prevent them)', () => {
+    const { response, stats } = transformFirehoseEvent(event([b64(`${ELB_LINE}\n${ELB_LINE_NEXT_HOUR}`)]), { format: elb });
+    expect(response.records[0].metadata?.partitionKeys).toEqual({ dt: '2015-05-13', hour: '23' });
+    expect(stats.crossPartitionRows).toBe(1);
+  });
+
+  it('drops a record with only blank lines', () => {
+    const { response, stats } = transformFirehoseEvent(event([b64('\n\n')]), { format: elb });
+    expect(response.records[0]).toEqual({ recordId: 'r0', result: 'Dropped', data: '' });
+    expect(stats.droppedRecords).toBe(1);
+  });
+
+  it('fails records that cannot be decoded, returning their original data', () => {
+    const notBase64 = '!!!not base64!!!';
+    const notUtf8 = Buffer.from([0xff, 0xfe, 0xfd]).toString('base64');
+    const { response, stats, failures } = transformFirehoseEvent(event([notBase64, notUtf8, b64(ELB_LINE)]), { format: elb });
+    expect(response.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'Ok']);
+    expect(response.records[0].data).toBe(notBase64);
+    expect(response.records[1].data).toBe(notUtf8);
+    expect(stats.failedRecords).toBe(2);
+    expect(failures).toHaveLength(2);
+  });
+
+  it('never lets the response exceed the payload limit: overflowing records fail with their own data', () => {
+    const big = b64(Array.from({ length: 200 }, () => ELB_LINE).join('\n'));
+    const records = Array.from({ length: 10 }, () => big);
+    // Room for every record failed with its own data, not for all of them transformed (JSON expands).
+    const limit = records.length * (big.length + 200) + 100_000;
+    const { response, stats } = transformFirehoseEvent(event(records), { format: elb, maxResponseBytes: limit });
+    expect(JSON.stringify(response).length).toBeLessThanOrEqual(limit);
+    expect(stats.oversizeFailures).toBeGreaterThan(0);
+    expect(stats.okRecords).toBeGreaterThan(0);
+    for (const r of response.records) if (r.result === 'ProcessingFailed') expect(r.data).toBe(big);
+  });
+
+  it('survives a malformed event', () => {
+    expect(transformFirehoseEvent({} as FirehoseTransformEvent, { format: elb }).response.records).toEqual([]);
+    const odd = { records: [null, { recordId: 'x' }] } as unknown as FirehoseTransformEvent;
+    const { response } = transformFirehoseEvent(odd, { format: elb });
+    expect(response.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'ProcessingFailed']);
+  });
+});
+
+describe('transformFirehoseEvent invariants (property)', () => {
+  const lineArb = fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.constant(ELB_LINE),
+    fc.constant(ELB_LINE_NEXT_HOUR),
+    fc.constantFrom('#Version: 1.0', '#Fields: date time x-edge-location', 'version account-id interface-id', ''),
+  );
+  const recordArb = fc.oneof(
+    { weight: 8, arbitrary: fc.array(lineArb, { maxLength: 20 }).map((lines) => b64(lines.join('\n'))) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString('base64')) },
+  );
+
+  it.each(ALL_FORMATS.map((f) => [f.table, f] as const))('%s: ids once and in order, valid results, base64, partition keys, every line accounted', (_table, format) => {
+    fc.assert(
+      fc.property(fc.array(recordArb, { maxLength: 12 }), (datas) => {
+        const input = event(datas);
+        const { response, stats } = transformFirehoseEvent(input, { format });
+        expect(response.records.map((r) => r.recordId)).toEqual(input.records.map((r) => r.recordId));
+        let lines = 0;
+        for (const [i, out] of response.records.entries()) {
+          expect(['Ok', 'Dropped', 'ProcessingFailed']).toContain(out.result);
+          if (out.result === 'Ok') {
+            expect(out.data).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+            expect(out.metadata?.partitionKeys.dt).toMatch(/^\d{4}-\d\d-\d\d$/);
+            expect(out.metadata?.partitionKeys.hour).toMatch(/^\d\d$/);
+            const docs = unb64(out.data).split('\n');
+            expect(docs.pop()).toBe('');
+            for (const doc of docs) expect(typeof JSON.parse(doc)).toBe('object');
+            // Every input line is a row, an error row or a counted skip.
+            const text = unb64(input.records[i].data);
+            const parser = format.createParser();
+            let expectedDocs = 0;
+            for (const line of text.split('\n')) {
+              if (text.length > 0 && parser.parse(line.replace(/\r$/, '')) !== LineKind.Skip) expectedDocs++;
+            }
+            if (text.endsWith('\n')) expectedDocs -= parser.parse('') === LineKind.Skip ? 0 : 1;
+            expect(docs.length).toBe(expectedDocs);
+            lines += docs.length;
+          }
+          if (out.result === 'ProcessingFailed') expect(out.data).toBe(input.records[i].data);
+        }
+        expect(stats.rows + stats.errorRows).toBe(lines);
+        expect(JSON.stringify(response).length).toBeLessThan(6 * 1024 * 1024);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
