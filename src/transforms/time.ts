@@ -14,6 +14,9 @@ function isDigitAt(text: string, i: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+const ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const CLF_DIGITS = [0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25];
+
 /**
  * True when `text` starts with `YYYY-MM-DDTHH:MM:SS` (ISO-8601 as AWS writes it) and ends with `Z`.
  * Fractions of a second of any length are accepted.
@@ -22,15 +25,24 @@ export function isIsoTimestamp(text: string): boolean {
   if (text.length < 20 || text.charCodeAt(text.length - 1) !== 90 /* Z */) return false;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
   if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigitAt(text, i)) return false;
-  const month = Number(text.slice(5, 7));
-  const day = Number(text.slice(8, 10));
-  const hour = Number(text.slice(11, 13));
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23) return false;
+  for (const i of ISO_DIGITS) if (!isDigitAt(text, i)) return false;
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(twoDigits(text, 0) * 100 + twoDigits(text, 2), month))) return false;
+  if (twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59 || twoDigits(text, 17) > 59) return false;
   if (text.length === 20) return true;
   if (text.charCodeAt(19) !== 46 || text.length < 22) return false;
   for (let i = 20; i < text.length - 1; i++) if (!isDigitAt(text, i)) return false;
   return true;
+}
+
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Partition of an ISO timestamp already checked with `isIsoTimestamp`. */
@@ -79,14 +91,17 @@ export function isoFromClf(text: string): string | undefined {
   if (text.length !== 26 || text.charCodeAt(2) !== 47 || text.charCodeAt(6) !== 47 || text.charCodeAt(11) !== 58) return undefined;
   const month = MONTHS[text.slice(3, 6)];
   if (month === undefined) return undefined;
-  for (const i of [0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25]) if (!isDigitAt(text, i)) return undefined;
+  for (const i of CLF_DIGITS) if (!isDigitAt(text, i)) return undefined;
   if (text.charCodeAt(14) !== 58 || text.charCodeAt(17) !== 58 || text.charCodeAt(20) !== 32) return undefined;
   const iso = `${text.slice(7, 11)}-${month}-${text.slice(0, 2)}T${text.slice(12, 20)}Z`;
+  if (!isIsoTimestamp(iso)) return undefined;
   const offset = text.slice(21);
-  if (offset === '+0000' || offset === '-0000') return isIsoTimestamp(iso) ? iso : undefined;
+  if (offset === '+0000' || offset === '-0000') return iso;
   const sign = offset.charCodeAt(0) === 45 ? -1 : offset.charCodeAt(0) === 43 ? 1 : 0;
   if (sign === 0) return undefined;
   const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5)));
   const ms = Date.parse(iso) - minutes * 60_000;
-  return Number.isFinite(ms) ? isoFromEpochMillis(ms) : undefined;
+  if (!Number.isFinite(ms)) return undefined;
+  const utc = isoFromEpochMillis(ms);
+  return isIsoTimestamp(utc) ? utc : undefined;
 }

@@ -21,7 +21,8 @@ export class QuotedTokenizer {
     let count = 0;
     let pos = 0;
     this.unterminated = false;
-    while (pos <= length) {
+    // A separator at the very end does not open another (empty) field: some ALB lines end with a space.
+    while (pos < length) {
       const c = line.charCodeAt(pos);
       let token: string;
       if (c === 34 /* " */) {
