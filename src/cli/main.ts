@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { registerParse } from './commands/parse.js';
+import { registerRun } from './commands/run.js';
 import { registerTransformEvent } from './commands/transform-event.js';
 import { UserError } from './errors.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerParse(program);
   registerTransformEvent(program);
+  registerRun(program);
   return program;
 }
 

@@ -76,6 +76,7 @@ export class FirehoseSender {
   private batchBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
+  private abandoned = false;
   private readonly maxRetries: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -94,6 +95,8 @@ export class FirehoseSender {
 
   /** Queues one record (≤ 1,000 KiB); sends a batch when it is full. */
   async put(record: Buffer): Promise<void> {
+    // A batch already failed: the shipment has failed, so stop reading the object now.
+    this.throwIfFailed();
     if (record.length > FIREHOSE_LIMITS.maxRecordBytes) {
       throw new ShipmentError(`record of ${record.length} bytes exceeds Firehose's ${FIREHOSE_LIMITS.maxRecordKiB} KiB limit`, 1);
     }
@@ -107,9 +110,24 @@ export class FirehoseSender {
 
   /** Sends whatever is queued and waits for every call in flight; throws if any batch failed. */
   async flush(): Promise<void> {
-    await this.sendCurrentBatch();
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    try {
+      await this.sendCurrentBatch();
+    } finally {
+      // Also after a failure: no call may outlive the flush that reports it.
+      while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    }
     this.throwIfFailed();
+  }
+
+  /**
+   * Gives up on this shipment (the caller failed it and will redeliver): drops queued records,
+   * stops retrying, and waits for the calls in flight, so no work outlives the invocation.
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    this.batch = [];
+    this.batchBytes = 0;
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
   }
 
   private throwIfFailed(): void {
@@ -154,6 +172,7 @@ export class FirehoseSender {
         }
         this.stats.throttledCalls++;
         await this.sleep(this.backoff(attempt));
+        this.throwIfAbandoned(pending.length);
         continue;
       }
       const responses = output.RequestResponses ?? [];
@@ -180,6 +199,11 @@ export class FirehoseSender {
       this.stats.retriedEntries += failed.length;
       pending = failed;
       await this.sleep(this.backoff(attempt));
+      this.throwIfAbandoned(pending.length);
     }
+  }
+
+  private throwIfAbandoned(undelivered: number): void {
+    if (this.abandoned) throw new ShipmentError(`shipment to ${this.options.streamName} abandoned`, undelivered);
   }
 }

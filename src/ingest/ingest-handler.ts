@@ -34,14 +34,21 @@ export interface IngestOutcome extends SQSBatchResponse {
 export async function shipS3Object(ref: ObjectRef, deps: IngestDeps, sender: FirehoseSender): Promise<ShipResult> {
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   if (object.Body === undefined) throw new Error(`s3://${ref.bucket}/${ref.key}: empty response body`);
-  return shipObject({
-    key: ref.key,
-    body: object.Body as Readable,
-    table: deps.table,
-    recordBytes: deps.recordBytes,
-    maxBufferedBytes: deps.maxBufferedBytes,
-    sink: (record) => sender.put(record.data),
-  });
+  const body = object.Body as Readable;
+  try {
+    return await shipObject({
+      key: ref.key,
+      body,
+      table: deps.table,
+      recordBytes: deps.recordBytes,
+      maxBufferedBytes: deps.maxBufferedBytes,
+      sink: (record) => sender.put(record.data),
+    });
+  } catch (error) {
+    // Release the connection of an object read only in part.
+    body.destroy?.();
+    throw error;
+  }
 }
 
 export async function handleSqsEvent(event: SQSEvent, deps: IngestDeps): Promise<IngestOutcome> {
@@ -74,6 +81,7 @@ export async function handleSqsEvent(event: SQSEvent, deps: IngestDeps): Promise
       }
       await sender.flush();
     } catch (error) {
+      await sender.abandon();
       log('error', 'message failed; SQS will redeliver it', {
         messageId: message.messageId,
         error: (error as Error).message,

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { Readable, type Transform } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import through2 from 'through2';
 
@@ -15,65 +15,97 @@ const GZIP_MAGIC_1 = 0x8b;
 /** A through2 transform from text chunks (Buffer) to arrays of lines. */
 export function lineSplitter(): Transform {
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  // The unterminated line so far, in pieces: a long line (a one-line CloudTrail document) is
+  // scanned and copied once, not once per chunk.
+  const pending: string[] = [];
   return through2.obj(
     function (chunk: Buffer | string, _encoding, callback) {
-      const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-      const lines = splitLines(text);
-      rest = lines.pop() ?? '';
+      const lines = splitLines(typeof chunk === 'string' ? chunk : decoder.write(chunk), pending);
       if (lines.length > 0) this.push(lines);
       callback();
     },
     function (callback) {
-      const text = rest + decoder.end();
-      if (text.length > 0) {
-        const lines = splitLines(text);
-        const last = lines.pop();
-        if (last !== undefined && last.length > 0) lines.push(last);
-        if (lines.length > 0) this.push(lines);
+      const lines = splitLines(decoder.end(), pending);
+      if (pending.length > 0) {
+        const last = stripCr(pending.join(''));
+        pending.length = 0;
+        if (last.length > 0) lines.push(last);
       }
+      if (lines.length > 0) this.push(lines);
       callback();
     },
   );
 }
 
-/** Splits on `\n`, dropping a `\r` before it; the last element is the unterminated remainder. */
-function splitLines(text: string): string[] {
+/**
+ * The lines `text` completes (split on `\n`, a `\r` before it dropped); the unterminated rest is
+ * appended to `pending`, whose pieces start the first line.
+ */
+function splitLines(text: string, pending: string[]): string[] {
   const lines: string[] = [];
   let start = 0;
   for (;;) {
     const end = text.indexOf('\n', start);
     if (end < 0) break;
-    lines.push(text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end));
+    let line = text.slice(start, end);
+    if (pending.length > 0) {
+      pending.push(line);
+      line = pending.join('');
+      pending.length = 0;
+    }
+    lines.push(stripCr(line));
     start = end + 1;
   }
-  lines.push(text.slice(start));
+  if (start < text.length) pending.push(start === 0 ? text : text.slice(start));
   return lines;
+}
+
+function stripCr(line: string): string {
+  return line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
 /** Peeks at the first bytes of a stream and returns a stream of the decompressed bytes. */
 export async function decompressed(body: Readable | AsyncIterable<Uint8Array>): Promise<Readable> {
   const source = body instanceof Readable ? body : Readable.from(body);
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | Uint8Array | string>;
-  let first = await iterator.next();
-  while (!first.done && toBuffer(first.value).length === 0) first = await iterator.next();
-  const head = first.done ? Buffer.alloc(0) : toBuffer(first.value);
+  // Enough bytes for the magic number, however small the first chunks are.
+  const headChunks: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = toBuffer(next.value);
+    if (chunk.length === 0) continue;
+    headChunks.push(chunk);
+    headBytes += chunk.length;
+  }
+  const head = headChunks.length === 1 ? headChunks[0] : Buffer.concat(headChunks);
   async function* replay(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield toBuffer(next.value);
+    let done = false;
+    try {
+      if (head.length > 0) yield head;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield toBuffer(next.value);
+      }
+    } finally {
+      // Abandoned early (the reader stopped or failed): release the source (an S3 socket).
+      if (!done) await iterator.return?.();
     }
   }
   const raw = Readable.from(replay(), { objectMode: false });
   if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    const gunzip = createGunzip();
-    raw.on('error', (error) => gunzip.destroy(error));
-    return raw.pipe(gunzip);
+    return pipeline(raw, createGunzip(), ignore);
   }
   return raw;
 }
+
+/** Errors reach the last stream of a pipeline (and its reader); the callback has nothing to add. */
+function ignore(): void {}
 
 function toBuffer(value: Buffer | Uint8Array | string): Buffer {
   if (Buffer.isBuffer(value)) return value;
@@ -83,9 +115,8 @@ function toBuffer(value: Buffer | Uint8Array | string): Buffer {
 /** Line batches of an object's decompressed text. */
 export async function objectLineBatches(body: Readable | AsyncIterable<Uint8Array>): Promise<AsyncIterable<string[]>> {
   const text = await decompressed(body);
-  const splitter = lineSplitter();
-  text.on('error', (error) => splitter.destroy(error));
-  return text.pipe(splitter) as AsyncIterable<string[]>;
+  // A pipeline, so a reader that stops early (or fails) also destroys the streams behind it.
+  return pipeline(text, lineSplitter(), ignore) as AsyncIterable<string[]>;
 }
 
 /** The whole decompressed text (for document formats such as CloudTrail). */

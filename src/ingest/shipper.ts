@@ -73,28 +73,55 @@ export async function shipObject(options: ShipObjectOptions): Promise<ShipResult
   let dataLines = 0;
   let skippedLines = 0;
   const parser = format.createParser();
+  let header = '';
   let lastPartition = '';
+  // Lines without a readable time go with their neighbours: after a timed line, with it; before
+  // the first one, held (up to a record's worth) and sent with the first timed line that follows.
+  const untimed: string[] = [];
+  let untimedBytes = 0;
+  const releaseUntimed = async (partition: string): Promise<void> => {
+    for (const line of untimed) await packer.add(partition, line);
+    untimed.length = 0;
+    untimedBytes = 0;
+  };
   const shipLines = async (batch: readonly string[]): Promise<void> => {
     for (const line of batch) {
       lines++;
       let partition = parser.locate(line);
       if (partition === '') {
-        // No readable time: a header/comment/blank line (skipped) or a bad line (shipped beside its neighbours).
-        if (parser.parse(line) === LineKind.Skip) {
+        // No cheaply readable time: a header/comment/blank line (skipped) or a bad line (shipped).
+        const kind = parser.parse(line);
+        if (kind === LineKind.Skip) {
           skippedLines++;
-          await packer.setHeader(parser.header);
+          if (parser.header !== header) {
+            // Held lines were read under the old header: they go out with it.
+            await releaseUntimed(lastPartition);
+            header = parser.header;
+            await packer.setHeader(header);
+          }
           continue;
         }
-        partition = lastPartition;
-      } else {
-        lastPartition = partition;
+        if (parser.dt !== '') partition = `${parser.dt}/${parser.hour}`;
       }
       dataLines++;
+      if (partition === '') {
+        if (lastPartition !== '') {
+          await packer.add(lastPartition, line);
+        } else {
+          untimed.push(line);
+          untimedBytes += Buffer.byteLength(line) + 1;
+          if (untimedBytes >= options.recordBytes) await releaseUntimed('');
+        }
+        continue;
+      }
+      if (untimed.length > 0) await releaseUntimed(partition);
+      lastPartition = partition;
       await packer.add(partition, line);
     }
   };
 
   for await (const batch of opened.batches) await shipLines(batch);
+  await releaseUntimed(lastPartition);
   await packer.flush();
   return {
     key: options.key,

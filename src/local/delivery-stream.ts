@@ -3,6 +3,7 @@ import { FIREHOSE_LIMITS } from '../config/limits.js';
 import type { LogFormat } from '../transforms/format.js';
 import { LineKind } from '../transforms/format.js';
 import {
+  decodeBase64,
   transformFirehoseEvent,
   type FirehoseOutputRecord,
   type FirehoseTransformEvent,
@@ -11,6 +12,9 @@ import {
 import { PartitionedBuffers, SizeIntervalBuffer, type BufferHints, type Flushed } from './buffer.js';
 import { systemClock, type Clock } from './clock.js';
 import type { LocalStreamTarget } from './firehose-endpoint.js';
+import type { ErrorOutputType } from './lake.js';
+
+export type { ErrorOutputType };
 
 /**
  * Amazon Data Firehose's semantics on one machine, for one delivery stream (one table):
@@ -24,7 +28,6 @@ import type { LocalStreamTarget } from './firehose-endpoint.js';
  * Calls are serialised, so the endpoint may call `put` concurrently.
  */
 
-export type ErrorOutputType = 'processing-failed' | 'format-conversion-failed' | 'activePartitionExceeded';
 
 /** Firehose's error-record JSON, one per failed record under the error prefix. */
 export interface ErrorRecord {
@@ -257,7 +260,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         continue;
       }
       this.stats.okRecords++;
-      const documents = Buffer.from(output.data, 'base64').toString('utf8');
+      const documents = decodeBase64(output.data)!.toString('utf8');
       const flushed = this.partitions.add(partition, buffer, { documents, arrival: source.arrival }, Buffer.byteLength(documents), now);
       this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
       if (flushed !== undefined) await this.deliver(partition, flushed);
@@ -369,11 +372,9 @@ export function countDataLines(format: LogFormat, data: Buffer): number {
 export function validateResponse(records: readonly PendingRecord[] | readonly { recordId: string }[], response: unknown): { code: string; message: string } | undefined {
   const outputs = (response as FirehoseTransformResponse | undefined)?.records;
   if (!Array.isArray(outputs)) return { code: 'Lambda.JsonProcessingException', message: 'response has no records array' };
-  let size: number;
-  try {
-    size = JSON.stringify(response).length;
-  } catch {
-    return { code: 'Lambda.JsonProcessingException', message: 'response is not serialisable JSON' };
+  let size = 16;
+  for (const output of outputs as FirehoseOutputRecord[]) {
+    size += 120 + String(output?.recordId).length + (typeof output?.data === 'string' ? output.data.length : 0);
   }
   if (size > FIREHOSE_LIMITS.lambdaPayloadBytes) {
     return { code: 'Lambda.FunctionError', message: `response of ${size} bytes exceeds the 6 MB Lambda payload limit` };
@@ -388,7 +389,7 @@ export function validateResponse(records: readonly PendingRecord[] | readonly { 
     if (output.result !== 'Ok' && output.result !== 'Dropped' && output.result !== 'ProcessingFailed') {
       return { code: 'Lambda.InvalidReturnedResult', message: `record ${id}: invalid result ${String(output.result)}` };
     }
-    if (typeof output.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(output.data)) {
+    if (typeof output.data !== 'string' || (output.result === 'Ok' && decodeBase64(output.data) === undefined)) {
       return { code: 'Lambda.InvalidDataEncoding', message: `record ${id}: data is not base64` };
     }
     if (output.result === 'Ok') {
