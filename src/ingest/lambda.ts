@@ -3,18 +3,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TABLE_NAMES } from '../transforms/schema.js';
 import { handleSqsEvent } from './ingest-handler.js';
 
 /** The ingest Lambda: SQS-wrapped S3 events → shipper → PutRecordBatch to its one delivery stream. */
 
+// zod/mini keeps the bundle small (the full zod is ~440 KiB of it).
 const Environment = z.object({
   LOGHOSE_TABLE: z.enum(TABLE_NAMES),
-  LOGHOSE_DELIVERY_STREAM: z.string().min(1),
-  LOGHOSE_RECORD_KIB: z.coerce.number().int().min(1).max(1000).default(256),
-  LOGHOSE_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
-  LOGHOSE_MAX_BUFFERED_MIB: z.coerce.number().min(1).max(1024).default(16),
+  LOGHOSE_DELIVERY_STREAM: z.string().check(z.minLength(1)),
+  LOGHOSE_RECORD_KIB: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 256),
+  LOGHOSE_MAX_RETRIES: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(50)), 8),
+  LOGHOSE_MAX_BUFFERED_MIB: z._default(z.coerce.number().check(z.gte(1), z.lte(1024)), 16),
 });
 
 const logger = new Logger({ serviceName: 'loghose-ingest' });
