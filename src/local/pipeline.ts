@@ -31,6 +31,8 @@ export interface RunOptions {
   /** Local-only cap on bytes buffered across a stream's partitions. */
   readonly maxBufferedBytesPerStream?: number;
   readonly onObject?: (result: ShipResult, object: SourceObject) => void;
+  /** Called before each packed record is sent; throwing from it kills the shipment (tests of restarts). */
+  readonly beforeRecord?: (table: TableName, key: string) => void;
   /** Shipper retry sleeps (tests shorten them). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Only ship objects whose key passes (replay uses this for date ranges and checkpoints). */
@@ -133,14 +135,19 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
         body: await object.open(),
         recordBytes: config.shipper.recordKiB * 1024,
         maxBufferedBytes: config.shipper.maxBufferedMiB * 1024 * 1024,
-        sink: (record, table) => senderFor(table).put(record.data),
+        sink: (record, table) => {
+          options.beforeRecord?.(table, object.key);
+          return senderFor(table).put(record.data);
+        },
       });
       results.push(result);
       options.onObject?.(result, object);
     });
     for (const sender of senders.values()) await sender.flush();
-    for (const stream of streams.values()) await stream.flush();
   } finally {
+    // Records Firehose accepted are durable: deliver them even when shipping failed.
+    for (const sender of senders.values()) await sender.abandon().catch(() => undefined);
+    for (const stream of streams.values()) await stream.flush();
     clearInterval(ticker);
     client.destroy();
     await endpoint.close();
