@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { registerParse } from './commands/parse.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { registerTransformEvent } from './commands/transform-event.js';
 import { UserError } from './errors.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerParse(program);
   registerTransformEvent(program);
   registerRun(program);
+  registerServe(program);
   return program;
 }
 

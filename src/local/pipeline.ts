@@ -4,10 +4,10 @@ import type { LoghoseConfig } from '../config/config.js';
 import { FirehoseSender } from '../ingest/firehose-sender.js';
 import { shipObject, type ShipResult } from '../ingest/shipper.js';
 import { listSource, type SourceObject } from '../ingest/sources.js';
-import { formatOf } from '../transforms/registry.js';
-import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
+import type { TableName } from '../transforms/schema.js';
 import { systemClock, type Clock } from './clock.js';
-import { LocalDeliveryStream, type DeliverySink, type StreamStats, type TransformInvoker } from './delivery-stream.js';
+import type { DeliverySink, LocalDeliveryStream, StreamStats, TransformInvoker } from './delivery-stream.js';
+import { createLocalStreams, streamNameOf } from './local-streams.js';
 import { startFirehoseEndpoint, type EndpointFaults } from './firehose-endpoint.js';
 
 /**
@@ -76,35 +76,17 @@ export interface RunSummary {
   seconds: number;
 }
 
-export function streamNameOf(config: LoghoseConfig, table: TableName): string {
-  return `${config.name}-${table}`;
-}
-
 export async function runLocalPipeline(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const streams = new Map<TableName, LocalDeliveryStream>();
-  for (const table of TABLE_NAMES) {
-    streams.set(
-      table,
-      new LocalDeliveryStream({
-        name: streamNameOf(config, table),
-        format: formatOf(table),
-        sink: options.sink,
-        clock,
-        processor: {
-          sizeBytes: config.processor.bufferSizeMiB * 1024 * 1024,
-          intervalMs: config.processor.bufferIntervalSeconds * 1000,
-          retries: config.processor.retries,
-        },
-        buffering: { sizeBytes: config.buffering.sizeMiB * 1024 * 1024, intervalMs: config.buffering.intervalSeconds * 1000 },
-        maxActivePartitions: config.maxActivePartitions,
-        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 128 * 1024 * 1024,
-        transform: options.transformFor?.(table),
-      }),
-    );
-  }
+  const streams = createLocalStreams({
+    config,
+    sink: options.sink,
+    clock,
+    transformFor: options.transformFor,
+    maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
+  });
   const endpoint = await startFirehoseEndpoint({ streams: [...streams.values()], faults: options.faults });
   const client = new FirehoseClient({
     endpoint: endpoint.url,

@@ -1,0 +1,47 @@
+import type { LoghoseConfig } from '../config/config.js';
+import { formatOf } from '../transforms/registry.js';
+import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
+import type { Clock } from './clock.js';
+import { LocalDeliveryStream, type DeliverySink, type TransformInvoker } from './delivery-stream.js';
+
+/** The delivery stream name of a table: `<config name>-<table>`, as the CDK stack names it. */
+export function streamNameOf(config: LoghoseConfig, table: TableName): string {
+  return `${config.name}-${table}`;
+}
+
+export interface LocalStreamsOptions {
+  readonly config: LoghoseConfig;
+  readonly sink: DeliverySink;
+  readonly clock?: Clock;
+  readonly transformFor?: (table: TableName) => TransformInvoker | undefined;
+  /** Local-only cap on bytes buffered across a stream's partitions. */
+  readonly maxBufferedBytesPerStream?: number;
+}
+
+/** One local delivery stream per table, configured from `loghose.config.json` like the CDK stack. */
+export function createLocalStreams(options: LocalStreamsOptions): Map<TableName, LocalDeliveryStream> {
+  const { config } = options;
+  const streams = new Map<TableName, LocalDeliveryStream>();
+  for (const table of TABLE_NAMES) {
+    streams.set(
+      table,
+      new LocalDeliveryStream({
+        name: streamNameOf(config, table),
+        format: formatOf(table),
+        sink: options.sink,
+        clock: options.clock,
+        region: config.region,
+        processor: {
+          sizeBytes: config.processor.bufferSizeMiB * 1024 * 1024,
+          intervalMs: config.processor.bufferIntervalSeconds * 1000,
+          retries: config.processor.retries,
+        },
+        buffering: { sizeBytes: config.buffering.sizeMiB * 1024 * 1024, intervalMs: config.buffering.intervalSeconds * 1000 },
+        maxActivePartitions: config.maxActivePartitions,
+        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 128 * 1024 * 1024,
+        transform: options.transformFor?.(table),
+      }),
+    );
+  }
+  return streams;
+}
