@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
+import { registerDemo } from './commands/demo.js';
 import { registerParse } from './commands/parse.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerTransformEvent } from './commands/transform-event.js';
+import { registerTune } from './commands/tune.js';
 import { UserError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerTransformEvent(program);
   registerRun(program);
   registerServe(program);
+  registerDemo(program);
+  registerTune(program);
   return program;
 }
 

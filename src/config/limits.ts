@@ -35,3 +35,21 @@ export const LAMBDA_LIMITS = {
   /** Firehose invokes its processor with at most 5 minutes timeout. */
   firehoseProcessorMaxTimeoutSeconds: 300,
 } as const;
+
+/** Asynchronous (InvocationType 'Event') Lambda invocation payload. */
+export const LAMBDA_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+
+export const SQS_LIMITS = {
+  /** SendMessageBatch: entries per call. */
+  maxBatchEntries: 10,
+  /** SendMessageBatch: sum of the message bodies per call (and one message's body). */
+  maxBatchBytes: 256 * 1024,
+} as const;
+
+/** `loghose replay` defaults: below the Firehose quotas above, leaving room for live ingestion. */
+export const REPLAY_DEFAULTS = {
+  /** Active partitions a replay lets open at once (quota: defaultActivePartitions). */
+  maxActivePartitions: 400,
+  /** Share of the stream's records/s and bytes/s quotas a replay uses unless told otherwise. */
+  quotaShare: 0.5,
+} as const;

@@ -25,7 +25,7 @@ export function isIsoTimestamp(text: string): boolean {
   if (text.length < 20 || text.charCodeAt(text.length - 1) !== 90 /* Z */) return false;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
   if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
-  for (const i of ISO_DIGITS) if (!isDigitAt(text, i)) return false;
+  for (let k = 0; k < ISO_DIGITS.length; k++) if (!isDigitAt(text, ISO_DIGITS[k])) return false;
   const month = twoDigits(text, 5);
   const day = twoDigits(text, 8);
   if (month < 1 || month > 12 || day < 1 || (day > 28 && day > daysInMonth(twoDigits(text, 0) * 100 + twoDigits(text, 2), month))) return false;
@@ -33,6 +33,38 @@ export function isIsoTimestamp(text: string): boolean {
   if (text.length === 20) return true;
   if (text.charCodeAt(19) !== 46 || text.length < 22) return false;
   for (let i = 20; i < text.length - 1; i++) if (!isDigitAt(text, i)) return false;
+  return true;
+}
+
+/**
+ * `isIsoTimestamp` with the partition of the time, for parsers reading one time per line:
+ * consecutive lines mostly share their second, whose checks and partition are then reused.
+ */
+export class IsoTimeReader {
+  /** `YYYY-MM-DD` and `HH` of the last time `read` accepted. */
+  dt = '';
+  hour = '';
+  /** `YYYY-MM-DDTHH:MM:SS` of the last time accepted ('' before the first). */
+  private second = '';
+
+  /** True (with `dt` and `hour` set) when `text` is an ISO timestamp as `isIsoTimestamp` accepts it. */
+  read(text: string): boolean {
+    if (this.second.length !== 0 && text.length >= 20 && text.startsWith(this.second)) return isIsoTail(text);
+    if (!isIsoTimestamp(text)) return false;
+    this.second = text.slice(0, 19);
+    this.dt = text.slice(0, 10);
+    this.hour = text.slice(11, 13);
+    return true;
+  }
+}
+
+/** What `isIsoTimestamp` requires after the seconds: `Z`, or `.`, digits and `Z`. */
+function isIsoTail(text: string): boolean {
+  const last = text.length - 1;
+  if (text.charCodeAt(last) !== 90 /* Z */) return false;
+  if (last === 19) return true;
+  if (text.charCodeAt(19) !== 46 || last < 21) return false;
+  for (let i = 20; i < last; i++) if (!isDigitAt(text, i)) return false;
   return true;
 }
 
@@ -91,7 +123,7 @@ export function isoFromClf(text: string): string | undefined {
   if (text.length !== 26 || text.charCodeAt(2) !== 47 || text.charCodeAt(6) !== 47 || text.charCodeAt(11) !== 58) return undefined;
   const month = MONTHS[text.slice(3, 6)];
   if (month === undefined) return undefined;
-  for (const i of CLF_DIGITS) if (!isDigitAt(text, i)) return undefined;
+  for (let k = 0; k < CLF_DIGITS.length; k++) if (!isDigitAt(text, CLF_DIGITS[k])) return undefined;
   if (text.charCodeAt(14) !== 58 || text.charCodeAt(17) !== 58 || text.charCodeAt(20) !== 32) return undefined;
   const iso = `${text.slice(7, 11)}-${month}-${text.slice(0, 2)}T${text.slice(12, 20)}Z`;
   if (!isIsoTimestamp(iso)) return undefined;

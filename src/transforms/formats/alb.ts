@@ -1,10 +1,10 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, isJsonSafe } from '../row-writer.js';
+import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
-import { isIsoTimestamp, partitionOfIso } from '../time.js';
+import { IsoTimeReader, isIsoTimestamp, partitionOfIso } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
-import { splitHostPort, splitRequest } from './http-fields.js';
+import { hostOf, portOf, splitRequestInto, type RequestLine } from './http-fields.js';
 
 /**
  * Application Load Balancer access logs. Columns follow AWS's Athena table `alb_access_logs`
@@ -96,6 +96,8 @@ class AlbParser implements LineParser {
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
   private readonly values: (string | undefined)[] = new Array(schema.columns.length);
+  private readonly request: RequestLine = { verb: undefined, url: undefined, protocol: undefined };
+  private readonly times = new IsoTimeReader();
 
   locate(line: string): string {
     const time = timeTextOf(line);
@@ -106,10 +108,10 @@ class AlbParser implements LineParser {
     this.timestamp = this.dt = this.hour = '';
     if (isBlank(line)) return this.skip('blank line');
     const time = timeTextOf(line);
-    if (!isIsoTimestamp(time)) return this.fail(line, 'second field is not an ISO-8601 time');
+    if (!this.times.read(time)) return this.fail(line, 'second field is not an ISO-8601 time');
     this.timestamp = time;
-    this.dt = time.slice(0, 10);
-    this.hour = time.slice(11, 13);
+    this.dt = this.times.dt;
+    this.hour = this.times.hour;
 
     const count = this.tokenizer.split(line);
     const t = this.tokenizer.tokens;
@@ -118,16 +120,16 @@ class AlbParser implements LineParser {
     if (count < MIN_FIELDS) return this.fail(line, `expected at least ${MIN_FIELDS} fields, found ${count}`);
 
     const v = this.values;
-    const client = splitHostPort(t[3]);
-    const target = splitHostPort(t[4]);
-    const request = splitRequest(t[12]);
+    const client = t[3];
+    const target = t[4];
+    const request = splitRequestInto(t[12], this.request);
     v[0] = t[0];
     v[1] = time;
     v[2] = t[2];
-    v[3] = client[0];
-    v[4] = client[1];
-    v[5] = target[0];
-    v[6] = target[1];
+    v[3] = hostOf(client);
+    v[4] = portOf(client);
+    v[5] = hostOf(target);
+    v[6] = portOf(target);
     v[7] = t[5];
     v[8] = t[6];
     v[9] = t[7];
@@ -141,7 +143,7 @@ class AlbParser implements LineParser {
     for (let f = FIRST_PLAIN_FIELD; f <= LAST_FIELD; f++) v[f + COLUMN_SHIFT] = f < count ? t[f] : undefined;
     v[TIMESTAMP_INDEX] = time;
     v[QUERY_PARAMS_INDEX] = queryParamsJson(queryOfUrl(request.url));
-    const json = this.writer.write(v, isJsonSafe(line));
+    const json = this.writer.write(v, jsonSafetyOfTokens(line, this.tokenizer.quoteInToken));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
     return LineKind.Row;

@@ -1,6 +1,15 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, isJsonSafeTabSeparated } from '../row-writer.js';
+import {
+  CANONICAL_DECIMAL,
+  CANONICAL_INTEGER,
+  JsonSafety,
+  RowWriter,
+  errorRowJson,
+  jsonSafetyTabSeparated,
+  type CompiledWriter,
+  type ValueSource,
+} from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column, type ColumnType } from '../schema.js';
 
 /**
@@ -106,6 +115,27 @@ const enum TimeSource {
   Millis,
 }
 
+/** Compiles the writers of the fast path (the cache is per column list, so any instance will do). */
+const COMPILER = new RowWriter(schema.columns);
+
+/**
+ * One field of the fast path's pattern: anything but TAB, the other control characters, `"` and
+ * `\\`, so a line it matches splits exactly as the general path splits it and needs no JSON
+ * escaping; numbers only in the form the row writer would emit unchanged (others take the general path).
+ */
+function plainField(type: ColumnType | undefined): string {
+  switch (type) {
+    case 'int':
+    case 'bigint':
+      return `(${CANONICAL_INTEGER})`;
+    case 'float':
+    case 'double':
+      return `(${CANONICAL_DECIMAL})`;
+    default:
+      return '([^\\u0000-\\u001f"\\\\]*)';
+  }
+}
+
 /** How the fields of a data line map to columns, built once per `#Fields:` line. */
 class FieldMapping {
   /** Field position → column index, or -1 for fields this table does not keep. */
@@ -115,30 +145,58 @@ class FieldMapping {
   readonly dateField: number;
   readonly timeField: number;
   readonly millisField: number;
+  readonly queryField: number;
+  /**
+   * The fast path, for lines of exactly this many fields with nothing to escape (nearly all): one
+   * RegExp match splits the line and proves it plain, and a writer compiled for this mapping reads
+   * the values straight from the match.
+   */
+  readonly plainLine: RegExp;
+  readonly writePlain: CompiledWriter;
 
   constructor(columns: Int32Array) {
     this.columns = columns;
     this.dateField = columns.indexOf(DATE_COLUMN);
     this.timeField = columns.indexOf(TIME_COLUMN);
     this.millisField = columns.indexOf(MILLIS_COLUMN);
+    this.queryField = columns.indexOf(QUERY_COLUMN);
     this.timeSource =
       this.dateField >= 0 && this.timeField >= 0 ? TimeSource.DateTime : this.millisField >= 0 ? TimeSource.Millis : TimeSource.None;
+    this.plainLine = new RegExp(`^${Array.from(columns, (column) => plainField(schema.columns[column]?.type)).join('\\t')}$`);
+    const sources: ValueSource[] = schema.columns.map(() => null);
+    columns.forEach((column, field) => {
+      if (column >= 0) sources[column] = field + 1;
+    });
+    sources[TIMESTAMP_COLUMN] = 'a';
+    sources[QUERY_PARAMS_INDEX] = 'b';
+    this.writePlain = COMPILER.compile(sources, { plain: true, emptyIsNull: true, canonicalNumbers: true });
   }
 
-  static fromFieldsLine(names: readonly string[]): FieldMapping {
-    const columns = new Int32Array(names.length).fill(-1);
-    const used = new Set<number>();
-    names.forEach((name, i) => {
-      const column = COLUMN_OF_FIELD.get(name.toLowerCase());
-      // A name listed twice keeps its first position.
-      if (column !== undefined && !used.has(column)) {
-        columns[i] = column;
-        used.add(column);
-      }
-    });
-    return new FieldMapping(columns);
+  /** The mapping of a `#Fields:` line's names; the same line (every record of a file repeats it) gives the same object. */
+  static fromFieldsLine(fieldsLine: string, names: readonly string[]): FieldMapping {
+    let mapping = MAPPINGS.get(fieldsLine);
+    if (mapping === undefined) {
+      const columns = new Int32Array(names.length).fill(-1);
+      const used = new Set<number>();
+      names.forEach((name, i) => {
+        const column = COLUMN_OF_FIELD.get(name.toLowerCase());
+        // A name listed twice keeps its first position.
+        if (column !== undefined && !used.has(column)) {
+          columns[i] = column;
+          used.add(column);
+        }
+      });
+      mapping = new FieldMapping(columns);
+      if (MAPPINGS.size >= MAX_MAPPINGS) MAPPINGS.delete(MAPPINGS.keys().next().value!);
+      MAPPINGS.set(fieldsLine, mapping);
+    }
+    return mapping;
   }
 }
+
+/** Mappings by `#Fields:` line: a distribution's files share one, and so do the records packed from them. */
+const MAPPINGS = new Map<string, FieldMapping>();
+const MAX_MAPPINGS = 64;
 
 const LEGACY_MAPPING = new FieldMapping(Int32Array.from({ length: LEGACY_FIELD_COUNT }, (_, i) => i));
 
@@ -182,6 +240,11 @@ function epochMillisOf(text: string, start: number, end: number): number {
 function isoOfEpochMillis(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/** An empty field is absent, as the general path (which does not slice empty fields) sees it. */
+function nonEmpty(value: string): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 /** The line's length without a trailing carriage return (CRLF files). */
@@ -264,12 +327,15 @@ class CloudFrontParser implements LineParser {
     this.timestamp = this.dt = this.hour = '';
     if (line.length === 0) return this.skip('blank line');
     if (line.charCodeAt(0) === 35 /* # */) return this.skip(this.directive(line));
+    const mapping = this.mapping;
+    const match = mapping.plainLine.exec(line);
+    if (match !== null) return this.parsePlain(line, match, mapping);
     const end = contentEnd(line);
     if (end === 0) return this.skip('blank line');
 
     const v = this.values;
     v.fill(undefined);
-    const columns = this.mapping.columns;
+    const columns = mapping.columns;
     const fieldCount = columns.length;
     let pos = 0;
     for (let field = 0; field < fieldCount; field++) {
@@ -281,23 +347,35 @@ class CloudFrontParser implements LineParser {
       pos = stop + 1;
     }
 
-    const timeError = this.eventTime();
+    const timeError = this.eventTime(v[DATE_COLUMN], v[TIME_COLUMN], v[MILLIS_COLUMN]);
     if (timeError !== undefined) return this.fail(line, timeError);
     v[TIMESTAMP_COLUMN] = this.timestamp;
     v[QUERY_PARAMS_INDEX] = queryParamsJson(v[QUERY_COLUMN]);
-    const json = this.writer.write(v, isJsonSafeTabSeparated(line));
+    const json = this.writer.write(v, jsonSafetyTabSeparated(line));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
     return LineKind.Row;
   }
 
-  /** Sets `timestamp`, `dt`, `hour` from the parsed values; returns why it could not. */
-  private eventTime(): string | undefined {
-    const v = this.values;
+  /** The fast path: `match` holds every field of a line with nothing to escape (see FieldMapping). */
+  private parsePlain(line: string, match: RegExpExecArray, mapping: FieldMapping): LineKind {
+    const timeError = this.eventTime(
+      mapping.dateField >= 0 ? nonEmpty(match[mapping.dateField + 1]) : undefined,
+      mapping.timeField >= 0 ? nonEmpty(match[mapping.timeField + 1]) : undefined,
+      mapping.millisField >= 0 ? nonEmpty(match[mapping.millisField + 1]) : undefined,
+    );
+    if (timeError !== undefined) return this.fail(line, timeError);
+    const query = mapping.queryField >= 0 ? queryParamsJson(match[mapping.queryField + 1]) : undefined;
+    const json = mapping.writePlain(match, JsonSafety.Plain, this.timestamp, query, this.writer);
+    if (json === undefined) return this.fail(line, this.writer.error);
+    this.json = json;
+    return LineKind.Row;
+  }
+
+  /** Sets `timestamp`, `dt`, `hour` from the event-time fields (undefined when absent or empty); returns why it could not. */
+  private eventTime(date: string | undefined, time: string | undefined, millis: string | undefined): string | undefined {
     const source = this.mapping.timeSource;
     if (source === TimeSource.DateTime) {
-      const date = v[DATE_COLUMN];
-      const time = v[TIME_COLUMN];
       if (date === undefined || time === undefined) return 'date or time is missing';
       if (date !== this.lastDate || time !== this.lastTime) {
         const hour = isDate(date, 0, date.length) ? hourOfTime(time, 0, time.length) : -1;
@@ -314,7 +392,6 @@ class CloudFrontParser implements LineParser {
       return undefined;
     }
     if (source === TimeSource.Millis) {
-      const millis = v[MILLIS_COLUMN];
       if (millis === undefined) return 'timestamp(ms) is missing';
       if (millis !== this.lastMillis) {
         const ms = epochMillisOf(millis, 0, millis.length);
@@ -340,7 +417,7 @@ class CloudFrontParser implements LineParser {
       const names = text.slice(8).split(/[ \t]+/).filter((n) => n !== '');
       if (names.length === 0) return 'empty #Fields header';
       this.fieldsLine = text;
-      this.mapping = FieldMapping.fromFieldsLine(names);
+      this.mapping = FieldMapping.fromFieldsLine(text, names);
       this.header = this.versionLine === '' ? text : `${this.versionLine}\n${text}`;
       return 'header';
     }

@@ -1,6 +1,6 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, isJsonSafe } from '../row-writer.js';
+import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { isIsoTimestamp, partitionOfIso } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
@@ -102,7 +102,7 @@ class ElbParser implements LineParser {
     v[17] = count > 14 ? t[14] : undefined;
     v[18] = time;
     v[19] = queryParamsJson(queryOfUrl(request.url));
-    const json = this.writer.write(v, isJsonSafe(line));
+    const json = this.writer.write(v, jsonSafetyOfTokens(line, this.tokenizer.quoteInToken));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
     return LineKind.Row;

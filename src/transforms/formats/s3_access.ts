@@ -1,6 +1,6 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, isJsonSafe } from '../row-writer.js';
+import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { isoFromClf } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
@@ -178,7 +178,7 @@ class S3AccessParser implements LineParser {
     v[TIMESTAMP_INDEX] = iso;
     const uri = v[REQUEST_URI];
     v[QUERY_PARAMS_INDEX] = uri !== undefined && uri.indexOf('?') >= 0 ? queryParamsJson(queryOfUrl(splitRequest(uri).url)) : undefined;
-    const json = this.writer.write(v, isJsonSafe(line));
+    const json = this.writer.write(v, jsonSafetyOfTokens(line, this.tokenizer.quoteInToken));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
     return LineKind.Row;

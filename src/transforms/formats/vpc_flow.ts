@@ -1,5 +1,5 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
-import { RowWriter, errorRowJson, isJsonSafe } from '../row-writer.js';
+import { RowWriter, errorRowJson, jsonSafety } from '../row-writer.js';
 import { defineTable, type Column, type ColumnType } from '../schema.js';
 
 /**
@@ -217,7 +217,7 @@ class VpcFlowParser implements LineParser {
     const timeError = this.eventTime();
     if (timeError !== undefined) return this.fail(line, timeError);
     v[TIMESTAMP_COLUMN] = this.timestamp;
-    const json = this.writer.write(v, isJsonSafe(line));
+    const json = this.writer.write(v, jsonSafety(line));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
     return LineKind.Row;
