@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
+import { registerDdl } from './commands/ddl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerParse } from './commands/parse.js';
+import { registerQuery } from './commands/query.js';
+import { registerReplay } from './commands/replay.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerTransformEvent } from './commands/transform-event.js';
@@ -17,9 +21,13 @@ export function buildProgram(): Command {
   registerParse(program);
   registerTransformEvent(program);
   registerRun(program);
+  registerReplay(program);
   registerServe(program);
   registerDemo(program);
   registerTune(program);
+  registerQuery(program);
+  registerReport(program);
+  registerDdl(program);
   return program;
 }
 

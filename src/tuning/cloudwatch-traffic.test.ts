@@ -116,6 +116,28 @@ describe('CloudWatch input', () => {
     expect(parsed.recommendation.snippet.buffering).toEqual({ sizeMiB: report.advice.bestHourly.setting.sizeMiB, intervalSeconds: report.advice.bestHourly.setting.intervalSeconds });
   });
 
+  it('loghose tune --stream measures expansion and Parquet ratio on generated logs of the stream’s table when not given', async () => {
+    cloudwatchMock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput) => {
+      const start = (input.StartTime as Date).getTime();
+      const timestamps = Array.from({ length: 60 }, (_v, i) => new Date(start + i * 60_000));
+      return {
+        MetricDataResults: [
+          { Id: 'bytes', Timestamps: timestamps, Values: timestamps.map(() => 500_000) },
+          { Id: 'records', Timestamps: timestamps, Values: timestamps.map(() => 2) },
+        ],
+      };
+    });
+    const { report } = await runTuneCommand({ stream: 'loghose-vpc_flow', days: '1' }, { cloudwatch: client, now: new Date(T0) }, parseConfig({}));
+    const stream = report.input.streams[0];
+    expect(stream.table).toBe('vpc_flow');
+    expect(stream.expansionMean).toBeGreaterThan(1.5);
+    expect(stream.parquetRatio).toBeGreaterThan(0);
+    expect(stream.parquetRatio).toBeLessThan(1);
+    expect(stream.parquetRatioSource).toMatch(/generated vpc_flow/);
+    expect(stream.transformMBps).toBeGreaterThan(0);
+    expect(report.input.notes.join('\n')).toMatch(/measured on generated vpc_flow logs/);
+  });
+
   it('loghose tune --stream says which stream it could not read', async () => {
     cloudwatchMock.on(GetMetricDataCommand).rejects(new Error('User is not authorized to perform: cloudwatch:GetMetricData'));
     await expect(

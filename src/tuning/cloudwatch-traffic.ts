@@ -78,7 +78,7 @@ export interface MinutesTrafficOptions {
   readonly lagMs?: number;
   /** Target bytes per item (the shipper's record size). */
   readonly itemBytes: number;
-  /** The most items a minute is split into. @default 30 */
+  /** The most items a minute is split into (one per 5 s). @default 12 */
   readonly maxItemsPerMinute?: number;
   /** The largest record the shipper sends (bytes). */
   readonly maxRecordBytes: number;
@@ -89,7 +89,7 @@ export interface MinutesTrafficOptions {
 
 export function trafficFromMinutes(minutes: readonly MinuteTraffic[], options: MinutesTrafficOptions): Traffic {
   const lagMs = options.lagMs ?? 60_000;
-  const maxItems = options.maxItemsPerMinute ?? 30;
+  const maxItems = options.maxItemsPerMinute ?? 12;
   const records: TrafficRecord[] = [];
   let totalBytes = 0;
   let totalRecords = 0;

@@ -102,8 +102,15 @@ export function renderText(report: TuningReport): string {
     `processor simulated: ${processor.bufferSizeMiB} MiB / ${processor.bufferIntervalSeconds} s, Lambda ${processor.memoryMiB} MiB ` +
       `(safe maximum ${processor.advice.bufferSizeMiB} MiB at ${processor.advice.expansion.toFixed(2)}× worst expansion: a full batch answers ≤ ${mib(processor.advice.worstResponseBytes, 2)} MiB of the ${mib(processor.advice.limitBytes, 2)} MiB limit)`,
   );
-  out.push(`constraints: latency p99 ≤ ${report.constraints.maxLatencySeconds} s, median file ≥ ${report.constraints.minFileMiB} MiB (Parquet)`, '');
+  out.push(`constraints: latency p99 ≤ ${report.constraints.maxLatencySeconds} s, median file ≥ ${report.constraints.minFileMiB} MiB (Parquet)`);
+  out.push('latency is the buffering rule itself; AWS notes that with dynamic partitioning delivery can take up to 1.5× the interval', '');
   out.push(table(pointRows(report)));
+  const overflowing = report.points.filter((p) => p.exceededRecords > 0);
+  if (overflowing.length > 0) {
+    out.push(
+      `  ${overflowing.length} setting(s) need more than ${report.maxActivePartitions} active partitions (records would go to activePartitionExceeded): ${overflowing.map((p) => p.label).join(', ')}`,
+    );
+  }
   out.push('  * recommended' + (advice.best.label !== advice.bestHourly.label ? '   + best with hour partitions (the config snippet)' : ''), '');
   out.push(
     `recommended: ${best.label} — ${usd(best.cost.total)}/month, latency p50 ${whole(best.latencySeconds.p50)} s / p99 ${whole(best.latencySeconds.p99)} s, ` +
@@ -120,6 +127,7 @@ export function reportJson(report: TuningReport): unknown {
   return {
     input: report.input,
     constraints: report.constraints,
+    maxActivePartitions: report.maxActivePartitions,
     processor: report.processor,
     assumptions: report.assumptions,
     recommendation: {

@@ -91,8 +91,24 @@ export function simulateStream(records: readonly TrafficRecord[], settings: Simu
   const partitions = new PartitionedBuffers<TrafficRecord>(settings.buffering, settings.maxActivePartitions);
   const objects: SimulatedObject[] = [];
   const invocations: SimulatedInvocation[] = [];
-  const latencies: number[] = [];
-  const weights: number[] = [];
+  // Each record is delivered at most once: room for all of them, no growing arrays.
+  const latencies = new Float64Array(records.length);
+  const weights = new Float64Array(records.length);
+  let delivered = 0;
+  // Partition keys interned per dt (and hour), so the hot loop builds no strings.
+  const keys = new Map<string, string | Map<string, string>>();
+  const keyOf = (record: TrafficRecord): string => {
+    let entry = keys.get(record.dt);
+    if (settings.granularity === 'day') {
+      if (entry === undefined) keys.set(record.dt, (entry = partitionKeyOf(record, 'day')));
+      return entry as string;
+    }
+    if (entry === undefined) keys.set(record.dt, (entry = new Map<string, string>()));
+    const hours = entry as Map<string, string>;
+    let key = hours.get(record.hour);
+    if (key === undefined) hours.set(record.hour, (key = partitionKeyOf(record, 'hour')));
+    return key;
+  };
   let exceededRecords = 0;
   let droppedRecords = 0;
 
@@ -103,8 +119,8 @@ export function simulateStream(records: readonly TrafficRecord[], settings: Simu
     for (const item of flushed.items) {
       rows += item.rows;
       count += item.records;
-      latencies.push(now - item.arrival);
-      weights.push(item.bytes);
+      latencies[delivered] = now - item.arrival;
+      weights[delivered++] = item.bytes;
     }
     objects.push({ partition, jsonBytes: flushed.bytes, rows, records: count, openedAt: flushed.openedAt, deliveredAt: now, reason: flushed.reason });
   };
@@ -145,7 +161,7 @@ export function simulateStream(records: readonly TrafficRecord[], settings: Simu
         droppedRecords += item.records;
         continue;
       }
-      const partition = partitionKeyOf(item, settings.granularity);
+      const partition = keyOf(item);
       const buffer = partitions.admit(partition);
       if (buffer === undefined) {
         exceededRecords += item.records;
@@ -182,8 +198,8 @@ export function simulateStream(records: readonly TrafficRecord[], settings: Simu
   return {
     objects,
     invocations,
-    latencies: Float64Array.from(latencies),
-    latencyWeights: Float64Array.from(weights),
+    latencies: latencies.subarray(0, delivered),
+    latencyWeights: weights.subarray(0, delivered),
     peakActivePartitions: partitions.peakActive,
     exceededRecords,
     droppedRecords,

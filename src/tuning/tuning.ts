@@ -67,6 +67,8 @@ export interface TuningReport {
     readonly streams: readonly StreamSummary[];
   };
   readonly constraints: AdviceConstraints;
+  /** The stream's active-partition limit (config `maxActivePartitions`). */
+  readonly maxActivePartitions: number;
   /** The processor buffering simulated (the advised safe maximum unless overridden). */
   readonly processor: ProcessorSetting & { readonly advice: ProcessorAdvice };
   readonly assumptions: {
@@ -148,6 +150,7 @@ export function runTuning(request: TuningRequest): TuningReport {
       ),
     },
     constraints: request.constraints,
+    maxActivePartitions: config.maxActivePartitions,
     processor: { ...processor, advice: processorAdvice },
     assumptions: {
       prices: request.prices ?? US_EAST_1_PRICES,
