@@ -94,14 +94,19 @@ describe('DuckDbEngine', () => {
     expect(scoped.stats.bytesScanned).toBe(await columnBytes(day1, 'sent_bytes'));
     expect(scoped.stats.note).toBeUndefined();
 
-    // Without the range, DuckDB's profile lists the files only when there are few; else every
-    // object of the table counts, and the figure says it is an upper bound.
+    // Without the range: DuckDB lists the 24 files only as a glob and `...`; its partition filter
+    // (`File Filters`) picks them out of the table's objects.
     const unscoped = await engine.run(sql, ['2024-03-01', '2024-03-01']);
-    if (unscoped.stats.note === undefined) expect(unscoped.stats.bytesScanned).toBe(await columnBytes(day1, 'sent_bytes'));
-    else {
-      expect(unscoped.stats.note).toMatch(/upper bound/);
-      expect(unscoped.stats.bytesScanned).toBe(await columnBytes(all, 'sent_bytes'));
-    }
+    expect(unscoped.stats.note).toBeUndefined();
+    expect(unscoped.stats.bytesScanned).toBe(await columnBytes(day1, 'sent_bytes'));
+    const hours = await engine.run(`SELECT count(client_ip) AS n FROM alb WHERE hour BETWEEN '03' AND '04' OR dt > '2024-03-01' AND hour = '23'`);
+    const hourPaths = (await listObjects(lake, 'alb')).filter((o) => ['03', '04'].includes(o.hour) || (o.dt > '2024-03-01' && o.hour === '23')).map((o) => o.path);
+    expect(hours.rows).toEqual([{ n: 5 }]);
+    expect(hours.stats.bytesScanned).toBe(await columnBytes(hourPaths, 'client_ip'));
+    // No partition filter: every object is read.
+    const everything = await engine.run(`SELECT max(sent_bytes) AS m FROM alb`);
+    expect(everything.stats.note).toBeUndefined();
+    expect(everything.stats.bytesScanned).toBe(await columnBytes(all, 'sent_bytes'));
 
     // One hour: DuckDB lists the one file it read; only the summed column counts.
     const hour = await engine.run(`SELECT sum(sent_bytes) AS s FROM alb WHERE dt = '2024-03-02' AND hour = '05'`, [], { scope: { table: 'alb', fromDt: '2024-03-02', toDt: '2024-03-02' } });
@@ -122,15 +127,15 @@ describe('DuckDbEngine', () => {
         operator_type: 'PROJECTION',
         children: [
           { operator_type: 'TABLE_SCAN', extra_info: { Function: 'READ_PARQUET', Projections: ['uri', 'useridentity.arn'], Filters: '"status">=400', 'Filename(s)': '/lake/cloudfront/dt=2024-03-01/hour=00/a.parquet, /lake/cloudfront/dt=2024-03-01/hour=01/b.parquet' } },
-          { operator_type: 'TABLE_SCAN', extra_info: { Function: 'READ_PARQUET', Projections: 'bytes', 'Filename(s)': '/lake/alb/dt=*/hour=*/*.parquet, ...' } },
+          { operator_type: 'TABLE_SCAN', extra_info: { Function: 'READ_PARQUET', Projections: 'bytes', 'File Filters': "(dt = '2024-03-01')", 'Filename(s)': '/lake/alb/dt=*/hour=*/*.parquet, ...' } },
           { operator_type: 'TABLE_SCAN', extra_info: { Function: 'SEQ_SCAN', Projections: 'x' } },
         ],
       },
       lakeDir,
     );
     expect(scans).toEqual([
-      { files: ['/lake/cloudfront/dt=2024-03-01/hour=00/a.parquet', '/lake/cloudfront/dt=2024-03-01/hour=01/b.parquet'], table: 'cloudfront', identifiers: new Set(['uri', 'useridentity', 'arn', 'status']) },
-      { table: 'alb', identifiers: new Set(['bytes']) },
+      { files: ['/lake/cloudfront/dt=2024-03-01/hour=00/a.parquet', '/lake/cloudfront/dt=2024-03-01/hour=01/b.parquet'], table: 'cloudfront', identifiers: new Set(['uri', 'useridentity', 'arn', 'status']), fileFilters: '' },
+      { table: 'alb', identifiers: new Set(['bytes']), fileFilters: "(dt = '2024-03-01')" },
     ]);
   });
 });

@@ -35,9 +35,13 @@ import {
  * - each Parquet scan's `Projections` and `Filters` name the columns it reads;
  * - its `Filename(s)` lists the files it read, when there are few; with many, DuckDB prints the glob
  *   and `...`, and the files are then the table's objects in the caller's `dt` range (`hints.scope`,
- *   which named queries give), or else all the table's objects (an upper bound, said in `note`);
+ *   which named queries give), or else the table's objects that pass the scan's `File Filters` (its
+ *   predicate on `dt`/`hour`, as DuckDB prints it, evaluated by DuckDB over the objects' partition
+ *   values), or else — when that predicate cannot be evaluated — all the table's objects (an upper
+ *   bound, said in `note`);
  * - the sum of those columns' `total_compressed_size` in those files (`parquet_metadata`) is the
- *   figure. Footers and Athena's own overheads are not counted.
+ *   figure. Footers and Athena's own overheads are not counted, nor is row-group skipping (DuckDB
+ *   and Athena both skip row groups by their statistics, so both may read less).
  */
 
 export interface DuckDbEngineOptions {
@@ -53,6 +57,8 @@ interface ScanInfo {
   readonly table?: string;
   /** Identifiers in its projections and filters (column names among them). */
   readonly identifiers: ReadonlySet<string>;
+  /** Its filter on the Hive partition columns (`dt`, `hour`), as DuckDB prints it; '' when none. */
+  readonly fileFilters: string;
 }
 
 export class DuckDbEngine implements QueryEngine {
@@ -153,9 +159,13 @@ export class DuckDbEngine implements QueryEngine {
       if (files === undefined) {
         if (scan.table === undefined) throw new Error('a Parquet scan outside the lake');
         const scope = hints.scope?.table === scan.table ? hints.scope : undefined;
-        if (scope === undefined) upperBound = true;
         const objects = await listObjects(this.lake, scan.table, scope === undefined ? {} : { fromDt: scope.fromDt, toDt: scope.toDt });
         files = objects.map((o) => o.path);
+        if (scope === undefined && scan.fileFilters !== '') {
+          const passing = await this.filesPassing(objects, scan.fileFilters);
+          if (passing === undefined) upperBound = true;
+          else files = passing;
+        }
       }
       reads.push({ files, identifiers: scan.identifiers });
     }
@@ -172,7 +182,22 @@ export class DuckDbEngine implements QueryEngine {
         }
       }
     }
-    return upperBound ? { bytes, note: 'upper bound: every object of the table (dt range not known)' } : { bytes };
+    return upperBound && bytes > 0 ? { bytes, note: 'upper bound: every object of the table (its dt filter could not be evaluated)' } : { bytes };
+  }
+
+  /** The objects whose partition values pass a scan's `File Filters`; undefined when DuckDB cannot evaluate them. */
+  private async filesPassing(objects: readonly { path: string; dt: string; hour: string }[], fileFilters: string): Promise<string[] | undefined> {
+    if (objects.length === 0) return [];
+    this.metadataConnection ??= connectDuckDb();
+    const connection = await this.metadataConnection;
+    const values = objects.map((o) => `(${sqlString(o.path)}, ${sqlString(o.dt)}, ${sqlString(o.hour)})`).join(', ');
+    try {
+      // The predicate is DuckDB's own rendering of the query's filter on the partition columns.
+      const reader = await connection.runAndReadAll(`SELECT filename FROM (VALUES ${values}) AS files(filename, dt, hour) WHERE ${fileFilters}`);
+      return reader.getRowsJson().map((r) => r[0] as string);
+    } catch {
+      return undefined;
+    }
   }
 
   private async loadChunkSizes(files: readonly string[]): Promise<void> {
@@ -228,6 +253,7 @@ export function parquetScans(profile: ProfileNode, lake: string): ScanInfo[] {
         ...(complete ? { files: parts } : {}),
         ...(parts.length > 0 ? tableOf(parts[0], lake) : {}),
         identifiers,
+        fileFilters: infoText(info['File Filters']),
       });
     }
     for (const child of node.children ?? []) visit(child);

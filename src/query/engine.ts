@@ -10,8 +10,9 @@ export type ValueType = 'string' | 'int' | 'bigint' | 'double' | 'boolean' | 'da
 /**
  * A JSON-friendly value: `int`/`double` → number; `bigint` → number when it is a safe integer, else
  * its decimal text; `timestamp` → ISO-8601 text in UTC with milliseconds and `Z`; `date` → `YYYY-MM-DD`;
- * `json` (arrays, maps, structs) → the value as parsed JSON when the engine gives it structured
- * (DuckDB), else its text (Athena prints complex values in its own notation).
+ * `json` → structured JSON: DuckDB's lists, structs and maps (a map with text keys as an object),
+ * Athena's `json` values. Athena prints arrays, maps and rows in its own notation (`[a, b]`, `{k=v}`),
+ * which is not JSON: those columns are `string` and keep the text.
  */
 export type ResultValue = string | number | boolean | null | ResultValue[] | { [key: string]: ResultValue };
 
@@ -130,7 +131,7 @@ export function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
-/** The first line of an error's message, without DuckDB's `… Error: ` class prefix kept (it says what kind). */
+/** The first line of an error's message (DuckDB's `Binder Error: …` prefix kept: it says what kind). */
 export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0].trim();

@@ -475,7 +475,7 @@ export function namedQuerySql(query: Pick<NamedQuery, 'sql'>, engine: EngineName
 }
 
 /** Names close to a mistyped one (edit distance, shared words), best first. */
-export function closeNames(name: string, names: readonly string[] = NAMED_QUERIES.map((q) => q.name), limit = 5): string[] {
+export function closeNames(name: string, names: readonly string[] = NAMED_QUERIES.map((q) => q.name), limit = 3): string[] {
   const wanted = name.toLowerCase();
   const words = new Set(wanted.split(/[^a-z0-9]+/).filter((w) => w.length > 1));
   const scored = names.map((candidate) => {

@@ -289,12 +289,13 @@ describe('report e-mail', () => {
   });
 
   /** The MIME parts of a message (a minimal reader: boundary split, headers, decoded body). */
-  function parts(raw: string): { headers: string; body: Buffer }[] {
+  type Part = { headers: string; body: Buffer };
+  function parts(raw: string): Part[] {
     const boundaries = [...raw.matchAll(/boundary="?([^"\r\n;]+)"?/g)].map((m) => m[1]);
     let sections = [raw];
     for (const boundary of boundaries) sections = sections.flatMap((s) => s.split(`--${boundary}`));
     return sections
-      .map((section) => {
+      .map((section): Part | undefined => {
         const split = section.indexOf('\r\n\r\n');
         if (split < 0) return undefined;
         const headers = section.slice(0, split);
@@ -306,7 +307,7 @@ describe('report e-mail', () => {
         }
         return { headers, body: Buffer.from(text) };
       })
-      .filter((p): p is { headers: string; body: Buffer } => p !== undefined && /Content-Type:/i.test(p.headers));
+      .filter((p): p is Part => p !== undefined && /Content-Type:/i.test(p.headers));
   }
 
   it('sends the HTML summary with the CSV.gz attached', async () => {
@@ -350,6 +351,12 @@ describe('report e-mail', () => {
     };
     await expect(sendReportEmail(settings({ password: 'wrong' }), report)).rejects.toThrow(/Invalid username or password/);
     expect(received).toHaveLength(0);
+    // From a report: the files are written, the error says so.
+    const out = join(root, 'not-mailed');
+    const error = await runReport({ engine, target: reportTarget('cloudfront-top-uris'), period: PERIOD, out, email: settings({ password: 'wrong' }) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReportError);
+    expect((error as Error).message).toMatch(/^the report was written \(.*cloudfront-top-uris\/2024-03-01_2024-03-02\.parquet, .*\.csv\.gz\) but not mailed: .*Invalid username or password/);
+    expect((error as Error).message).not.toContain('\n');
   });
 
   it('shows the first rows and says how many there are', () => {

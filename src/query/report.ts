@@ -17,6 +17,10 @@ import type { Period } from './periods.js';
  * `loghose report`: one named query (or, with `selectAll`, every row of a table) over a period,
  * written as `<out>/<name>/<from>_<to>.parquet` and `.csv.gz` — `<out>` a directory or
  * `s3://bucket/prefix` — and optionally mailed as an HTML summary with the CSV.gz attached.
+ *
+ * The result goes through memory (rows → CSV and → DuckDB → Parquet), which suits query answers
+ * and select-all exports of days to weeks of a table; for bulk exports of months of raw rows on
+ * AWS, Athena's UNLOAD writes Parquet straight to S3 without paging results through the client.
  */
 
 export interface ReportTarget {
