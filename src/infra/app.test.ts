@@ -1,3 +1,4 @@
+import { athenaSavedQueries } from '../query/named-queries.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,4 +72,12 @@ it('the app synthesizes the example config, cdk-nag clean', async () => {
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
   expect(types.filter((t) => t === 'AWS::KinesisFirehose::DeliveryStream')).toHaveLength(loadConfig(repoPath('loghose.config.example.json')).sources.length);
   expect(existsSync(join(outdir, 'manifest.json'))).toBe(true);
+  // The named queries of the deployed tables are saved in the workgroup.
+  const tables = new Set(loadConfig(repoPath('loghose.config.example.json')).sources.map((s) => s.table));
+  const saved = athenaSavedQueries().filter((q) => tables.has(q.table));
+  const namedQueries = Object.values(template.Resources as Record<string, { Type: string; Properties: { Name: string; QueryString: string } }>).filter(
+    (r) => r.Type === 'AWS::Athena::NamedQuery',
+  );
+  expect(namedQueries.map((q) => q.Properties.Name).sort()).toEqual(saved.map((q) => q.name).sort());
+  expect(namedQueries.every((q) => !q.Properties.QueryString.includes('BETWEEN ? AND ?'))).toBe(true);
 });

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, loadConfig, type LoghoseConfig } from '../config/config.js';
+import { athenaSavedQueries } from '../query/named-queries.js';
 import type { NamedQueryDefinition } from './athena.js';
 import { LoghoseStack } from './loghose-stack.js';
 
@@ -28,8 +29,7 @@ export function buildLoghoseApp(options: LoghoseAppOptions): { app: App; stack: 
     config,
     description: `loghose: AWS service logs → Firehose → Parquet lake → Athena (${config.sources.map((s) => s.table).join(', ')})`,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region ?? process.env.CDK_DEFAULT_REGION },
-    // The query module will supply its named queries here.
-    namedQueries: options.namedQueries ?? [],
+    namedQueries: options.namedQueries ?? athenaSavedQueries(),
     ingestEntry: options.ingestEntry,
     transformEntry: options.transformEntry,
   });

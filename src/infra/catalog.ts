@@ -3,6 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { schemaOf } from '../transforms/registry.js';
+import { DEFAULT_PROJECTION_START_DATE, projectionTableProperties } from '../transforms/partition-projection.js';
 import { hiveType, type TableName, type TableSchema } from '../transforms/schema.js';
 
 /**
@@ -12,25 +13,9 @@ import { hiveType, type TableName, type TableSchema } from '../transforms/schema
  * MSCK REPAIR. Firehose's format conversion reads the same table for its Parquet schema.
  */
 
-/** Earliest `dt` Athena projects (replayed history older than this would not be visible). */
-export const DEFAULT_PROJECTION_START_DATE = '2015-01-01';
-
 const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
 const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
 const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
-
-/**
- * How Athena projects each partition column (Athena User Guide, "Supported types for partition
- * projection"): `dt` is a `date` projection over `yyyy-MM-dd` day by day up to NOW, `hour` an
- * `integer` 0–23 printed with two digits ("05"). Both columns stay STRING in the schema.
- */
-export function partitionProjection(startDate: string): Readonly<Record<string, Readonly<Record<string, string>>>> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(startDate)) throw new Error(`projection start date must be YYYY-MM-DD, got ${JSON.stringify(startDate)}`);
-  return {
-    dt: { type: 'date', format: 'yyyy-MM-dd', range: `${startDate},NOW`, interval: '1', 'interval.unit': 'DAYS' },
-    hour: { type: 'integer', range: '0,23', digits: '2' },
-  };
-}
 
 /** Glue columns of a table, in schema order, with Hive type text. */
 export function glueColumns(columns: TableSchema['columns']): glue.CfnTable.ColumnProperty[] {
@@ -42,27 +27,13 @@ export function tableLocation(bucketName: string, table: TableName): string {
   return `s3://${bucketName}/${table}/`;
 }
 
-/** `s3://<bucket>/<table>/dt=${dt}/hour=${hour}/`, from the schema's partition keys in path order. */
-export function storageLocationTemplate(bucketName: string, schema: TableSchema): string {
-  return tableLocation(bucketName, schema.table) + schema.partitionKeys.map((key) => `${key.name}=\${${key.name}}/`).join('');
-}
-
-/** The table parameters: Parquet classification plus `projection.*` and `storage.location.template`. */
+/** The table parameters: Parquet classification plus the partition projection `loghose ddl` prints too. */
 export function tableParameters(bucketName: string, schema: TableSchema, startDate: string): Record<string, string> {
-  const projection = partitionProjection(startDate);
-  const parameters: Record<string, string> = {
+  return {
     EXTERNAL: 'TRUE',
     classification: 'parquet',
-    'parquet.compression': 'SNAPPY',
-    'projection.enabled': 'true',
-    'storage.location.template': storageLocationTemplate(bucketName, schema),
+    ...projectionTableProperties(tableLocation(bucketName, schema.table), schema, startDate),
   };
-  for (const key of schema.partitionKeys) {
-    const settings = projection[key.name];
-    if (settings === undefined) throw new Error(`table ${schema.table}: no partition projection for partition key ${key.name}`);
-    for (const [name, value] of Object.entries(settings)) parameters[`projection.${key.name}.${name}`] = value;
-  }
-  return parameters;
 }
 
 export interface CatalogProps {

@@ -1,6 +1,6 @@
 import { schemaOf } from '../transforms/registry.js';
 import { hiveType, type Column, type TableName } from '../transforms/schema.js';
-import { DEFAULT_PROJECTION_START_DATE, projectionTableProperties, tableLocationUnder } from './projection.js';
+import { DEFAULT_PROJECTION_START_DATE, projectionTableProperties, tableLocationUnder } from '../transforms/partition-projection.js';
 
 /**
  * `loghose ddl TABLE`: the Athena `CREATE EXTERNAL TABLE` for users who manage their tables

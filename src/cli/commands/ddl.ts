@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { createTableDdl } from '../../query/ddl.js';
 import { closeNames } from '../../query/named-queries.js';
-import { DEFAULT_PROJECTION_START_DATE } from '../../query/projection.js';
+import { DEFAULT_PROJECTION_START_DATE } from '../../transforms/partition-projection.js';
 import { PeriodError, parseDay } from '../../query/periods.js';
 import { TABLE_NAMES, isTableName } from '../../transforms/schema.js';
 import { UserError } from '../errors.js';
