@@ -38,7 +38,7 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
         },
         buffering: { sizeBytes: config.buffering.sizeMiB * 1024 * 1024, intervalMs: config.buffering.intervalSeconds * 1000 },
         maxActivePartitions: config.maxActivePartitions,
-        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 128 * 1024 * 1024,
+        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 64 * 1024 * 1024,
         transform: options.transformFor?.(table),
       }),
     );
