@@ -39,6 +39,8 @@ interface CheckpointData {
   createdAt: string;
   updatedAt: string;
   overwrite?: OverwriteRecord;
+  /** Set when a run went through every object; cleared when a run starts. */
+  completedAt?: string;
   done: Record<string, DoneEntry>;
 }
 
@@ -63,13 +65,17 @@ export class Checkpoint {
   private changes = 0;
   private savedChanges = 0;
   private writing: Promise<void> | undefined;
+  /** Each done entry serialised once (`"key":{…}`), so a save does not re-serialise them all. */
+  private readonly serialised = new Map<string, string>();
 
   private constructor(
     readonly path: string,
     private readonly data: CheckpointData,
     /** True when the file existed (a resumed replay). */
     readonly resumed: boolean,
-  ) {}
+  ) {
+    for (const [key, entry] of Object.entries(data.done)) this.serialised.set(key, `${JSON.stringify(key)}:${JSON.stringify(entry)}`);
+  }
 
   /** Loads the checkpoint at `path`, or starts an empty one (written on the first save). */
   static async open(path: string, identity: CheckpointIdentity): Promise<Checkpoint> {
@@ -110,6 +116,29 @@ export class Checkpoint {
     return this.data.overwrite;
   }
 
+  /** Whether the last run finished (not interrupted, not failed). */
+  get completed(): boolean {
+    return this.data.completedAt !== undefined;
+  }
+
+  /** Forgets every delivered object (after --overwrite removed what they had produced). */
+  reset(): void {
+    this.data.done = {};
+    this.serialised.clear();
+    delete this.data.completedAt;
+  }
+
+  /** Marks a run as started (so a crash leaves it incomplete) and saves. */
+  async begin(): Promise<void> {
+    delete this.data.completedAt;
+    await this.save();
+  }
+
+  async markCompleted(): Promise<void> {
+    this.data.completedAt = new Date().toISOString();
+    await this.save();
+  }
+
   /** Whether an object was delivered before: `changed` when its size or ETag (local: mtime) differ since. */
   status(object: { key: string; size: number; etag?: string; mtime?: number }): ObjectStatus {
     const entry = Object.hasOwn(this.data.done, object.key) ? this.data.done[object.key] : undefined;
@@ -122,7 +151,11 @@ export class Checkpoint {
 
   /** Records delivered objects and saves; resolves once a save that includes them is on disk. */
   async markDone(objects: readonly { key: string; size: number; etag?: string; mtime?: number }[], at = Date.now()): Promise<void> {
-    for (const o of objects) this.data.done[o.key] = { size: o.size, etag: o.etag, mtime: o.mtime, at };
+    for (const o of objects) {
+      const entry: DoneEntry = { size: o.size, etag: o.etag, mtime: o.mtime, at };
+      this.data.done[o.key] = entry;
+      this.serialised.set(o.key, `${JSON.stringify(o.key)}:${JSON.stringify(entry)}`);
+    }
     await this.save();
   }
 
@@ -141,7 +174,9 @@ export class Checkpoint {
       }
       const snapshot = this.changes;
       this.data.updatedAt = new Date().toISOString();
-      const text = JSON.stringify(this.data);
+      const { done: _done, ...rest } = this.data;
+      const head = JSON.stringify(rest);
+      const text = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"done":{${[...this.serialised.values()].join(',')}}}`;
       const write = writeFileAtomic(this.path, text).then(() => {
         this.savedChanges = Math.max(this.savedChanges, snapshot);
       });

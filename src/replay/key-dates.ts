@@ -254,3 +254,11 @@ export function cloudfrontStamp(time: number): string {
   const iso = new Date(time).toISOString();
   return `${iso.slice(0, 10)}-${iso.slice(11, 13)}`;
 }
+
+/** The margins of the inclusion rule as text (for help and reports), from KEY_TIME_WINDOWS. */
+export function describeMargins(): string {
+  const span = (ms: number) => (ms % HOUR === 0 ? `${ms / HOUR}h` : `${ms / MINUTE}m`);
+  return (Object.keys(KEY_TIME_WINDOWS) as KeyLayout[])
+    .map((layout) => `${layout} ${span(KEY_TIME_WINDOWS[layout].before)} before/${span(KEY_TIME_WINDOWS[layout].after)} after`)
+    .join(', ');
+}

@@ -80,6 +80,8 @@ export interface ListingOptions {
   readonly s3?: S3Client;
   /** Day listings in flight at once. @default 8 */
   readonly concurrency?: number;
+  /** Page size of the first page of a listing that stops at the range's end (doubling up to 1,000). @default 100 */
+  readonly firstPageKeys?: number;
   /** Filled in while listing. */
   readonly stats?: ListingStats;
 }
@@ -94,7 +96,7 @@ export function listReplayObjects(options: ListingOptions): AsyncGenerator<Repla
   const location = parseS3Url(options.source);
   const filter = new KeyFilter(options.format, isBounded(options.range) ? bounds : undefined, stats);
   if (location === undefined) return listLocal(options.source, filter, bounds, stats);
-  const lister = new S3Lister(options.s3 ?? createS3Client(), location.bucket, location.prefix, stats);
+  const lister = new S3Lister(options.s3 ?? createS3Client(), location.bucket, location.prefix, stats, options.firstPageKeys);
   return listS3(lister, options, filter, bounds);
 }
 
@@ -181,6 +183,9 @@ const ALL_LAYOUTS: readonly KeyLayout[] = ['alb', 'elb', 'cloudtrail', 'vpc_flow
 // ---------------------------------------------------------------------------------------------
 // S3
 
+const FIRST_PAGE_KEYS = 100;
+const HOP_PAGE_KEYS = 20;
+
 /** ListObjectsV2 with pagination and counting. */
 export class S3Lister {
   constructor(
@@ -189,6 +194,7 @@ export class S3Lister {
     /** The source prefix: nothing outside it is ever listed. */
     readonly prefix: string,
     readonly stats: ListingStats,
+    readonly firstPageKeys = FIRST_PAGE_KEYS,
   ) {}
 
   async page(input: { Prefix: string; Delimiter?: string; StartAfter?: string; ContinuationToken?: string; MaxKeys?: number }): Promise<ListObjectsV2CommandOutput> {
@@ -207,7 +213,14 @@ export class S3Lister {
     let token: string | undefined;
     let startAfter: string | undefined;
     do {
-      const page = await this.page({ Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, StartAfter: token === undefined ? startAfter : undefined });
+      const page = await this.page({
+        Prefix: prefix,
+        Delimiter: delimiter,
+        ContinuationToken: token,
+        StartAfter: token === undefined ? startAfter : undefined,
+        // With hops, small pages: a page of keys to skip costs little before the next hop.
+        MaxKeys: hop === undefined ? undefined : HOP_PAGE_KEYS,
+      });
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) folders.add(p.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       const contents = page.Contents ?? [];
@@ -230,13 +243,18 @@ export class S3Lister {
   /** Objects under a prefix, in key order, from `startAfter`; stops when `stop(key)` says so. */
   async *objects(prefix: string, options: { startAfter?: string; delimiter?: string; stop?: (key: string) => boolean } = {}): AsyncGenerator<{ key: string; size: number; etag?: string; mtime?: number }> {
     let token: string | undefined;
+    // A listing that stops at the end of a range asks for small pages first (100, 200, … 1,000),
+    // so a short range does not fetch a thousand keys past its end.
+    let maxKeys = options.stop === undefined ? undefined : this.firstPageKeys;
     do {
       const page = await this.page({
         Prefix: prefix,
         Delimiter: options.delimiter,
         ContinuationToken: token,
         StartAfter: token === undefined ? options.startAfter : undefined,
+        MaxKeys: maxKeys,
       });
+      if (maxKeys !== undefined) maxKeys = Math.min(1000, maxKeys * 2);
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || object.Key.endsWith('/')) continue;
         if (options.stop?.(object.Key)) return;
@@ -319,7 +337,7 @@ async function normalisePrefix(lister: S3Lister): Promise<S3Lister> {
   const page = await lister.page({ Prefix: prefix, Delimiter: '/', MaxKeys: 2 });
   const folders = (page.CommonPrefixes ?? []).map((p) => p.Prefix);
   if ((page.Contents ?? []).length === 0 && folders.length === 1 && folders[0] === `${prefix}/`) {
-    return new S3Lister(lister.s3, lister.bucket, `${prefix}/`, lister.stats);
+    return new S3Lister(lister.s3, lister.bucket, `${prefix}/`, lister.stats, lister.firstPageKeys);
   }
   return lister;
 }
@@ -529,25 +547,27 @@ async function* listDays(
     const end = Number.isFinite(bounds.end) ? bounds.end : (Math.floor(Date.now() / DAY) + 2) * DAY;
     days = listingDays(layouts, { start, end });
   }
+  // At most `concurrency` day folders listed at once (over all roots); days yielded in order.
+  const slots = new Semaphore(concurrency);
   const tasks: (() => Promise<ReplayObject[]>)[] = days.map((day) => async () => {
     const path = `${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/`;
     const perRoot = await Promise.all(
-      roots.map(async (root) => {
-        const prefix = lister.within(root + path);
-        const found: ReplayObject[] = [];
-        if (prefix === undefined) return found;
-        for await (const o of lister.objects(prefix)) {
-          const date = filter.check(o.key);
-          if (date) found.push(toObject(o, date));
-        }
-        return found;
-      }),
+      roots.map((root) =>
+        slots.run(async () => {
+          const prefix = lister.within(root + path);
+          const found: ReplayObject[] = [];
+          if (prefix === undefined) return found;
+          for await (const o of lister.objects(prefix)) {
+            const date = filter.check(o.key);
+            if (date) found.push(toObject(o, date));
+          }
+          return found;
+        }),
+      ),
     );
     return perRoot.flat().sort(compareObjects);
   });
-  // Several days in flight, yielded in day order.
-  const perDay = Math.max(1, Math.floor(concurrency / Math.max(1, roots.length)));
-  for await (const batch of inOrder(tasks, perDay)) yield* batch;
+  for await (const batch of inOrder(tasks, concurrency)) yield* batch;
 }
 
 async function earliestDay(lister: S3Lister, roots: readonly string[]): Promise<number | undefined> {
@@ -569,6 +589,24 @@ async function earliestDay(lister: S3Lister, roots: readonly string[]): Promise<
     earliest = earliest === undefined ? time : Math.min(earliest, time);
   }
   return earliest;
+}
+
+/** At most `limit` async jobs at once. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await job();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
 }
 
 /** Runs tasks with up to `limit` in flight and yields their results in task order. */

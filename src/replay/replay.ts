@@ -7,6 +7,7 @@ import { FIREHOSE_LIMITS, REPLAY_DEFAULTS } from '../config/limits.js';
 import { FirehoseSender } from '../ingest/firehose-sender.js';
 import { shipObject, type ShipResult } from '../ingest/shipper.js';
 import { createS3Client, parseS3Url } from '../ingest/sources.js';
+import type { DeliverySink } from '../local/delivery-stream.js';
 import { DiskLakeSink } from '../local/disk-sink.js';
 import { forEachConcurrently } from '../local/pipeline.js';
 import { streamNameOf } from '../local/local-streams.js';
@@ -94,7 +95,7 @@ export interface ReplayOptions {
   /** Retry backoff sleeps (tests shorten them). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Where the local lake's streams write (default: a DiskLakeSink on `lake`). */
-  readonly localSink?: import('../local/delivery-stream.js').DeliverySink;
+  readonly localSink?: DeliverySink;
   /** Volume estimates for pacing queue/lambda (default: per-format defaults). */
   readonly estimates?: ReadonlyMap<string, VolumeEstimate>;
   readonly onStart?: (info: { objects: number; bytes: number; alreadyDone: number }) => void;
@@ -123,8 +124,13 @@ export interface ReplaySummary {
     unknown: number;
   };
   bytes: { listed: number; delivered: number };
-  /** direct/local: lines read, shipped, and dropped for being outside the range. */
-  lines: { read: number; shipped: number; outOfRange: number; skipped: number };
+  /**
+   * direct/local: lines read, shipped, dropped for being outside the range, and headers/blank
+   * lines skipped. `undated` of the shipped ones had no readable time in their whole record: they
+   * become error rows in the arrival hour's partition (Firehose's rule), which --overwrite of a
+   * range does not remove.
+   */
+  lines: { read: number; shipped: number; outOfRange: number; skipped: number; undated: number };
   firehose: { records: number; bytes: number; billedBytes: number; calls: number; retriedEntries: number; throttledCalls: number };
   /** queue/lambda calls. */
   calls: { calls: number; retriedEntries: number; throttledCalls: number };
@@ -210,6 +216,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     options,
     checkpoint,
     summary,
+    todo,
     concurrency: Math.max(1, options.concurrency ?? 4),
     windows: new Map(),
     limiter: undefined as unknown as RateLimiter,
@@ -293,7 +300,7 @@ function emptySummary(options: ReplayOptions, target: string, checkpoint: string
     interrupted: false,
     objects: { listed: 0, alreadyDone: 0, changed: 0, delivered: 0, skipped: 0, unknown: 0 },
     bytes: { listed: 0, delivered: 0 },
-    lines: { read: 0, shipped: 0, outOfRange: 0, skipped: 0 },
+    lines: { read: 0, shipped: 0, outOfRange: 0, skipped: 0, undated: 0 },
     firehose: { records: 0, bytes: 0, billedBytes: 0, calls: 0, retriedEntries: 0, throttledCalls: 0 },
     calls: { calls: 0, retriedEntries: 0, throttledCalls: 0 },
     window: { maxActive: options.maxActivePartitions ?? REPLAY_DEFAULTS.maxActivePartitions, holdSeconds: (options.holdMs ?? partitionHoldMs(options.config)) / 1000, peakActive: 0, waits: 0 },
@@ -307,6 +314,8 @@ interface EngineContext {
   readonly options: ReplayOptions;
   readonly checkpoint: Checkpoint;
   readonly summary: ReplaySummary;
+  /** Objects not done yet, in order. */
+  readonly todo: readonly ReplayObject[];
   readonly concurrency: number;
   readonly windows: Map<string, PartitionWindow>;
   limiter: RateLimiter;
@@ -355,6 +364,8 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
     const firehose = options.clients?.firehose ?? new FirehoseClient({ region: config.region ?? process.env.AWS_REGION ?? 'us-east-1' });
     target = new DirectTarget(firehose, options.streamName ?? streamNameOf(config, only), options.time ?? realTime);
   } else {
+    // With --format, objects of other tables are reported, not indexed.
+    only = options.format;
     target = await LocalTarget.start(config, options.localSink ?? new DiskLakeSink(options.lake ?? config.lakeDir));
   }
   context.time = target.time;
@@ -362,7 +373,7 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
   const bounds = isBounded(options.range) ? { from: options.range?.from ?? '0000-00-00', to: options.range?.to ?? '9999-99-99' } : undefined;
   let dataLines = 0;
   try {
-    await forEachConcurrently(untilAborted(options.objects.filter((o) => checkpoint.status(o) !== 'done'), options.signal), context.concurrency, async (object) => {
+    await forEachConcurrently(untilAborted(context.todo, options.signal), context.concurrency, async (object) => {
       options.beforeObject?.(object);
       const shipped = await shipOne(context, target, object, only, bounds);
       const result = shipped.result;
@@ -370,11 +381,12 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
       summary.lines.skipped += result.skippedLines;
       summary.lines.shipped += shipped.sentLines;
       summary.lines.outOfRange += shipped.outOfRangeLines;
+      summary.lines.undated += shipped.undatedLines;
       dataLines += result.dataLines;
       if (result.status === 'shipped') {
         summary.objects.delivered++;
         summary.bytes.delivered += object.size;
-      } else if (result.status === 'skipped' || (only !== undefined && result.table !== undefined && result.table !== only)) {
+      } else if (result.status === 'skipped') {
         summary.objects.skipped++;
       } else {
         summary.objects.unknown++;
@@ -397,6 +409,8 @@ interface Shipped {
   readonly result: ShipResult;
   readonly sentLines: number;
   readonly outOfRangeLines: number;
+  /** Shipped lines of records without any readable event time. */
+  readonly undatedLines: number;
 }
 
 /** Ships one object: records outside the range dropped, each paced and admitted by its stream's window. */
@@ -407,6 +421,9 @@ async function shipOne(context: EngineContext, target: ShippingTarget, object: R
   const leases = new Map<TableName, Lease>();
   let sentLines = 0;
   let outOfRangeLines = 0;
+  let undatedLines = 0;
+  const start = object.keyDate !== undefined ? new Date(object.keyDate.nominalStart).toISOString().slice(0, 10) : undefined;
+  const home = bounds === undefined || start === undefined || (start >= bounds.from && start <= bounds.to);
   const senderFor = (table: TableName): FirehoseSender => {
     let sender = senders.get(table);
     if (sender === undefined) {
@@ -432,10 +449,21 @@ async function shipOne(context: EngineContext, target: ShippingTarget, object: R
       recordBytes: config.shipper.recordKiB * 1024,
       maxBufferedBytes: config.shipper.maxBufferedMiB * 1024 * 1024,
       sink: async (record, table) => {
-        const dt = record.partition.slice(0, 10);
-        if (bounds !== undefined && record.partition !== '' && (dt < bounds.from || dt > bounds.to)) {
-          outOfRangeLines += record.lines;
-          return;
+        if (record.partition === '') {
+          // No readable event time in the whole record: Firehose files it under its arrival hour.
+          // Under a range it goes with the replay whose range holds the object's usual start, so
+          // that adjacent ranges send it once.
+          if (bounds !== undefined && !home) {
+            outOfRangeLines += record.lines;
+            return;
+          }
+          undatedLines += record.lines;
+        } else if (bounds !== undefined) {
+          const dt = record.partition.slice(0, 10);
+          if (dt < bounds.from || dt > bounds.to) {
+            outOfRangeLines += record.lines;
+            return;
+          }
         }
         const sender = senderFor(table);
         const lease = leaseFor(table);
@@ -451,7 +479,7 @@ async function shipOne(context: EngineContext, target: ShippingTarget, object: R
       },
     });
     for (const sender of senders.values()) await sender.flush();
-    return { result, sentLines, outOfRangeLines };
+    return { result, sentLines, outOfRangeLines, undatedLines };
   } catch (error) {
     (body as { destroy?: () => void }).destroy?.();
     for (const sender of senders.values()) await sender.abandon().catch(() => undefined);
@@ -531,9 +559,8 @@ async function runNotifying(context: EngineContext, recordsPerSecond: number, by
   };
 
   try {
-    for (const object of options.objects) {
+    for (const object of context.todo) {
       if (options.signal?.aborted || failure !== undefined) break;
-      if (checkpoint.status(object) === 'done') continue;
       options.beforeObject?.(object);
       const table = object.table ?? 'unknown';
       const volume = options.estimates?.get(table) ?? DEFAULT_ESTIMATES[table as TableName] ?? { uncompressedPerByte: 1, lineBytes: 500 };

@@ -3,7 +3,7 @@ import { loadConfig, type LoghoseConfig } from '../../config/config.js';
 import { REPLAY_DEFAULTS } from '../../config/limits.js';
 import { parseS3Url } from '../../ingest/sources.js';
 import { CheckpointError } from '../../replay/checkpoint.js';
-import { rangeBounds, type DateRange } from '../../replay/key-dates.js';
+import { describeMargins, rangeBounds, type DateRange } from '../../replay/key-dates.js';
 import { ListingError, emptyListingStats, listReplayObjects, type ListingStats, type ReplayObject } from '../../replay/listing.js';
 import { buildPlan, sampleEstimates, type ReplayPlan } from '../../replay/plan.js';
 import { partitionHoldMs } from '../../replay/partition-window.js';
@@ -70,8 +70,10 @@ export async function replayCommand(source: string, options: ReplayCommandOption
 
   const listing = emptyListingStats();
   const objects = await listAll(source, format, range, listing, deps.clients);
+  // Estimates serve the dry run and the pacing of queue/lambda (direct/local measure what they send).
+  const sampled = action === 'print' || via === 'queue' || via === 'lambda' ? (options.sample ?? 3) : 0;
   const estimates = await sampleEstimates(objects, {
-    objects: options.sample ?? 3,
+    objects: sampled,
     recordBytes: config.shipper.recordKiB * 1024,
     maxBufferedBytes: config.shipper.maxBufferedMiB * 1024 * 1024,
   });
@@ -218,7 +220,9 @@ export function summaryText(s: ReplaySummary): string {
     `replay via ${s.via} → ${s.target}: ${o.delivered} object(s) delivered (${formatBytes(s.bytes.delivered)}), ${o.alreadyDone} already done, ${o.changed} changed since, ${o.skipped} non-log, ${o.unknown} unknown in ${s.seconds}s${s.interrupted ? ' — INTERRUPTED' : ''}`,
   ];
   if (s.via === 'local' || s.via === 'direct') {
-    lines.push(`lines: ${s.lines.read} read, ${s.lines.shipped} shipped, ${s.lines.outOfRange} outside the range (dropped), ${s.lines.skipped} headers/blank`);
+    lines.push(
+      `lines: ${s.lines.read} read, ${s.lines.shipped} shipped (${s.lines.undated} without a readable time: error rows in the arrival hour), ${s.lines.outOfRange} outside the range (dropped), ${s.lines.skipped} headers/blank`,
+    );
     const f = s.firehose;
     lines.push(`Firehose: ${f.records} records (${formatBytes(f.bytes)}, billed as ${formatBytes(f.billedBytes)}) in ${f.calls} PutRecordBatch call(s), ${f.retriedEntries} retried`);
   } else {
@@ -291,6 +295,17 @@ export function registerReplay(program: Command): void {
     .option('--keys', 'print: list every key (default: the first 200)')
     .option('-c, --config <file>', 'config file')
     .option('--json', 'print the plan or the summary as JSON')
+    .addHelpText(
+      'after',
+      `
+Objects are chosen by the dates in their keys (no object is read to list them): an object is
+replayed when the interval its events can lie in — its key time widened by the layout's margin
+(${describeMargins()}) — overlaps --from 00:00 .. --to 24:00 UTC.
+With --via local and direct, lines outside the range are dropped, so adjacent ranges index each
+event once; queue and lambda hand whole objects to the ingest Lambda. Objects go in chronological
+order; a re-run of the same command skips what its checkpoint records as delivered; Ctrl-C stops
+after the objects in flight.`,
+    )
     .action(async (source: string, options: ReplayCommandOptions) => {
       if (parseS3Url(source) === undefined && source.startsWith('s3:')) throw new UserError(`bad S3 URL ${source} (expected s3://bucket/prefix)`, 2);
       await replayCommand(source, options);
