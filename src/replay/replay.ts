@@ -347,6 +347,9 @@ async function* untilAborted(objects: readonly ReplayObject[], signal: AbortSign
 // ---------------------------------------------------------------------------------------------
 // direct / local: the shipper in this process
 
+/** With `--via local`, objects are checkpointed after every this many, once the streams delivered them. */
+const LOCAL_CHECKPOINT_EVERY = 50;
+
 async function runShipping(context: EngineContext, tables: readonly TableName[], recordsPerSecond: number, bytesPerSecond: number): Promise<void> {
   const { options, summary, checkpoint } = context;
   const config = options.config;
@@ -372,6 +375,7 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
   context.limiter = new RateLimiter([{ perSecond: recordsPerSecond }, { perSecond: bytesPerSecond }], target.time);
   const bounds = isBounded(options.range) ? { from: options.range?.from ?? '0000-00-00', to: options.range?.to ?? '9999-99-99' } : undefined;
   let dataLines = 0;
+  const awaitingDelivery: ReplayObject[] = [];
   try {
     await forEachConcurrently(untilAborted(context.todo, options.signal), context.concurrency, async (object) => {
       options.beforeObject?.(object);
@@ -392,12 +396,24 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
         summary.objects.unknown++;
         if (summary.unknownObjects.length < 100) summary.unknownObjects.push(object.key);
       }
-      // Delivered (or nothing to deliver): never again.
-      await checkpoint.markDone([object], Date.now());
+      if (target instanceof LocalTarget) {
+        // The local streams buffer in memory: checkpoint only what a delivery has made durable.
+        awaitingDelivery.push(object);
+        if (awaitingDelivery.length >= LOCAL_CHECKPOINT_EVERY) {
+          const batch = awaitingDelivery.splice(0);
+          await target.deliverAll();
+          await checkpoint.markDone(batch, Date.now());
+        }
+      } else {
+        // Delivered (or nothing to deliver): never again.
+        await checkpoint.markDone([object], Date.now());
+      }
       options.onObject?.({ object, status: result.status === 'shipped' ? 'delivered' : result.status, result });
     });
   } finally {
     await target.close();
+    // close() delivered every buffer; only now are the last local objects done.
+    if (awaitingDelivery.length > 0) await checkpoint.markDone(awaitingDelivery.splice(0), Date.now());
     if (target instanceof LocalTarget) {
       const lake = target.stats;
       summary.lake = { ...lake, accounted: dataLines - summary.lines.outOfRange === lake.rows + lake.errorRows + lake.failedLines };
