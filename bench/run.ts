@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL_SIZES, QUICK_SIZES, prepareData, type BenchData } from './lib/data.js';
 import { machineInfo } from './lib/machine.js';
@@ -9,15 +10,18 @@ import { SECTIONS } from './sections/index.js';
 import type { BenchContext } from './sections/section.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only parse,duckdb]`: generates (or reuses) the benchmark data,
+ * `npm run bench [-- --quick] [-- --only parse,duckdb] [-- --compare DIR]`: generates (or reuses) the benchmark data,
  * runs every section — each measurement in its own process pinned to one core — prints the tables
- * and writes them to bench/RESULTS.md (a `--quick` or `--only` run writes bench/out/RESULTS.partial.md).
+ * and writes them to bench/RESULTS.md (a `--quick`, `--only` or `--compare` run writes bench/out/RESULTS.partial.md).
+ * `--compare DIR` also measures the parse section with another copy of src/transforms (e.g. a git
+ * worktree of an older commit: `git worktree add /tmp/old HEAD~1` then `--compare /tmp/old/src/transforms`).
  */
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 const quick = values.quick ?? false;
@@ -41,7 +45,8 @@ console.log(canPin() ? `measurements pinned to CPU ${benchCore()} (taskset)` : '
 
 const sizes = quick ? QUICK_SIZES : FULL_SIZES;
 const data: BenchData = await prepareData(sizes, log);
-const context: BenchContext = { data, quick, outDir, metrics: new Map(), log };
+const compareDir = values.compare === undefined ? undefined : resolve(values.compare);
+const context: BenchContext = { data, quick, outDir, metrics: new Map(), compareDir, log };
 
 const results: SectionResult[] = [];
 for (const section of SECTIONS) {
@@ -83,6 +88,6 @@ const markdown = [
   '',
   ...results.map(sectionMarkdown),
 ].join('\n');
-const target = quick || only ? `${outDir}RESULTS.partial.md` : fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const target = quick || only || compareDir ? `${outDir}RESULTS.partial.md` : fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 writeFileSync(target, markdown);
 console.log(`results written to ${target}`);

@@ -10,6 +10,8 @@ export interface BenchContext {
   readonly outDir: string;
   /** Figures shared between sections (`parse.cloudfront.linesPerSecond`, …), e.g. for the targets. */
   readonly metrics: Map<string, number>;
+  /** `--compare DIR`: another copy of src/transforms to measure next to this one (parse section). */
+  readonly compareDir?: string;
   log(message: string): void;
 }
 

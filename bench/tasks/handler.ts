@@ -44,6 +44,8 @@ export interface HandlerResult {
   readonly best: Rep;
   /** CPU milliseconds of `JSON.stringify(response)` in the best repetition. */
   readonly serializeCpuMs: number;
+  /** Largest resident set size seen after an invocation, MiB (the whole process, input data included). */
+  readonly maxRssMiB: number;
 }
 
 export async function run(args: HandlerArgs): Promise<HandlerResult> {
@@ -83,6 +85,7 @@ export async function run(args: HandlerArgs): Promise<HandlerResult> {
 
   const reps: Rep[] = [];
   const serializeMs: number[] = [];
+  let maxRss = 0;
   let totals = { lines: 0, rows: 0, errorRows: 0, failedRecords: 0, outputBytes: 0, responseBytes: 0 };
   for (let r = 0; r < args.reps; r++) {
     let serializeCpu = 0;
@@ -93,6 +96,7 @@ export async function run(args: HandlerArgs): Promise<HandlerResult> {
         const cpu0 = process.cpuUsage();
         t.responseBytes += JSON.stringify(response).length;
         const cpu = process.cpuUsage(cpu0);
+        maxRss = Math.max(maxRss, process.memoryUsage.rss());
         serializeCpu += (cpu.user + cpu.system) / 1000;
         t.lines += stats.lines;
         t.rows += stats.rows;
@@ -108,5 +112,5 @@ export async function run(args: HandlerArgs): Promise<HandlerResult> {
     totals = value;
   }
   const bestRep = best(reps);
-  return { events: events.length, records: recordCount, inputBytes, ...totals, reps, best: bestRep, serializeCpuMs: serializeMs[reps.indexOf(bestRep)] };
+  return { events: events.length, records: recordCount, inputBytes, ...totals, reps, best: bestRep, serializeCpuMs: serializeMs[reps.indexOf(bestRep)], maxRssMiB: maxRss / 2 ** 20 };
 }

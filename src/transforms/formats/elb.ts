@@ -2,9 +2,9 @@ import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
 import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
-import { isIsoTimestamp, partitionOfIso } from '../time.js';
+import { IsoTimeReader, isIsoTimestamp, partitionOfIso } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
-import { splitHostPort, splitRequest } from './http-fields.js';
+import { hostOf, portOf, splitRequestInto, type RequestLine } from './http-fields.js';
 
 /**
  * Classic Load Balancer access logs. Columns follow AWS's Athena table `elb_logs`; its string
@@ -57,36 +57,36 @@ class ElbParser implements LineParser {
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
   private readonly values: (string | undefined)[] = new Array(schema.columns.length);
+  private readonly request: RequestLine = { verb: undefined, url: undefined, protocol: undefined };
+  private readonly times = new IsoTimeReader();
 
   locate(line: string): string {
-    const end = line.indexOf(' ');
-    const time = end < 0 ? line : line.slice(0, end);
+    const time = timeTextOf(line);
     return isIsoTimestamp(time) ? partitionOfIso(time) : '';
   }
 
   parse(line: string): LineKind {
     this.timestamp = this.dt = this.hour = '';
-    if (line.length === 0) return this.skip('blank line');
+    if (isBlank(line)) return this.skip('blank line');
+    // The time is read where `locate` reads it, so the two agree; a valid one is a plain first token.
+    const time = timeTextOf(line);
+    if (!this.times.read(time)) return this.fail(line, 'timestamp is not ISO-8601');
     const count = this.tokenizer.split(line);
     const t = this.tokenizer.tokens;
-    const time = t[0];
-    if (!isIsoTimestamp(time)) return this.fail(line, 'timestamp is not ISO-8601');
     this.timestamp = time;
-    this.dt = time.slice(0, 10);
-    this.hour = time.slice(11, 13);
+    this.dt = this.times.dt;
+    this.hour = this.times.hour;
     if (count < MIN_FIELDS) return this.fail(line, `expected at least ${MIN_FIELDS} fields, found ${count}`);
     if (this.tokenizer.unterminated) return this.fail(line, 'unterminated quoted field');
 
     const v = this.values;
     v.fill(undefined);
-    const [clientIp, clientPort] = splitHostPort(t[2]);
-    const [backendIp, backendPort] = splitHostPort(t[3]);
-    const request = splitRequest(t[11]);
+    const request = splitRequestInto(t[11], this.request);
     v[0] = t[1];
-    v[1] = clientIp;
-    v[2] = clientPort;
-    v[3] = backendIp;
-    v[4] = backendPort;
+    v[1] = hostOf(t[2]);
+    v[2] = portOf(t[2]);
+    v[3] = hostOf(t[3]);
+    v[4] = portOf(t[3]);
     v[5] = t[4];
     v[6] = t[5];
     v[7] = t[6];
@@ -120,14 +120,33 @@ class ElbParser implements LineParser {
   }
 }
 
-const KEY = /(?:^|\/)\d{12}_elasticloadbalancing_[a-z0-9-]+_[^/_]+_\d{8}T\d{4}Z_[^/]+\.log$/;
+/** The first space-separated field: the event time. */
+function timeTextOf(line: string): string {
+  const end = line.indexOf(' ');
+  return end < 0 ? line : line.slice(0, end);
+}
+
+/** Empty, or only spaces/tabs/CR (a CRLF file split on LF). */
+function isBlank(line: string): boolean {
+  if (line.length === 0) return true;
+  const c = line.charCodeAt(0);
+  if (c !== 32 && c !== 9 && c !== 13) return false;
+  return line.trim() === '';
+}
+
+/**
+ * `<acct>_elasticloadbalancing_<region>_<name>_<end 20140215T2340Z>_<node ip>_<random>.log`. Classic
+ * load balancer names are letters, digits and hyphens, so the ALB (`app.<name>.<id>`) and NLB
+ * (`net.…`) names, which have dots, and their `.log.gz` files do not match — whatever the prefix.
+ */
+const KEY = /(?:^|\/)\d{12}_elasticloadbalancing_[a-z0-9-]+_[A-Za-z0-9-]+_\d{8}T\d{4}Z_[^/_]+_[^/_]+\.log$/;
 const CONTENT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z \S+ \S+:\d+ \S+ -?\d/;
 
 export const elb: LogFormat = {
   table: 'elb',
   schema,
   gzip: false,
-  matchKey: (key) => KEY.test(key) && !key.includes('_app.') && !key.includes('_net.') && !key.endsWith('.gz'),
+  matchKey: (key) => KEY.test(key),
   matchContent: (head) => CONTENT.test(head),
   skipObject: (key) => (/(?:^|\/)ELBAccessLogTestFile$/.test(key) ? 'ELB access log test file' : undefined),
   createParser: () => new ElbParser(),

@@ -2,9 +2,9 @@ import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
 import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
-import { isoFromClf } from '../time.js';
+import { ClfTimeReader } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
-import { splitRequest } from './http-fields.js';
+import { splitRequestInto, type RequestLine } from './http-fields.js';
 
 /**
  * Amazon S3 server access logs. Columns follow AWS's Athena table (`s3_access_logs_db.mybucket_logs`):
@@ -133,16 +133,11 @@ class S3AccessParser implements LineParser {
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
   private readonly values: (string | undefined)[] = new Array(schema.columns.length);
-  /** Consecutive lines mostly share their second: the last conversion, reused. */
-  private lastTime = '';
-  private lastIso: string | undefined;
+  private readonly request: RequestLine = { verb: undefined, url: undefined, protocol: undefined };
+  private readonly times = new ClfTimeReader();
 
   private isoOf(time: string): string | undefined {
-    if (time !== this.lastTime) {
-      this.lastTime = time;
-      this.lastIso = time === '' ? undefined : isoFromClf(time);
-    }
-    return this.lastIso;
+    return this.times.read(time);
   }
 
   locate(line: string): string {
@@ -177,7 +172,7 @@ class S3AccessParser implements LineParser {
     for (let f = REQUEST_ID; f < LOG_FIELDS; f++) v[f] = f < fields ? t[f + extra] : undefined;
     v[TIMESTAMP_INDEX] = iso;
     const uri = v[REQUEST_URI];
-    v[QUERY_PARAMS_INDEX] = uri !== undefined && uri.indexOf('?') >= 0 ? queryParamsJson(queryOfUrl(splitRequest(uri).url)) : undefined;
+    v[QUERY_PARAMS_INDEX] = uri !== undefined && uri.indexOf('?') >= 0 ? queryParamsJson(queryOfUrl(splitRequestInto(uri, this.request).url)) : undefined;
     const json = this.writer.write(v, jsonSafetyOfTokens(line, this.tokenizer.quoteInToken));
     if (json === undefined) return this.fail(line, this.writer.error);
     this.json = json;
