@@ -1,10 +1,11 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
+import { RowWriter, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { IsoTimeReader, isIsoTimestamp, partitionOfIso } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
 import { hostOf, portOf, splitRequestInto, type RequestLine } from './http-fields.js';
+import { LineParserBase, isBlankLine as isBlank } from './line-parser-base.js';
 
 /**
  * Application Load Balancer access logs. Columns follow AWS's Athena table `alb_access_logs`
@@ -86,12 +87,7 @@ function timeTextOf(line: string): string {
   return line.slice(first + 1, second);
 }
 
-class AlbParser implements LineParser {
-  json = '';
-  timestamp = '';
-  dt = '';
-  hour = '';
-  error = '';
+class AlbParser extends LineParserBase implements LineParser {
   readonly header = '';
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
@@ -148,26 +144,8 @@ class AlbParser implements LineParser {
     this.json = json;
     return LineKind.Row;
   }
-
-  private fail(line: string, error: string): LineKind {
-    this.error = error;
-    this.json = errorRowJson(line, error, this.timestamp || undefined);
-    return LineKind.Error;
-  }
-
-  private skip(reason: string): LineKind {
-    this.error = reason;
-    return LineKind.Skip;
-  }
 }
 
-/** Empty, or only spaces/tabs/CR (a CRLF file split on LF). */
-function isBlank(line: string): boolean {
-  if (line.length === 0) return true;
-  const c = line.charCodeAt(0);
-  if (c !== 32 && c !== 9 && c !== 13) return false;
-  return line.trim() === '';
-}
 
 /**
  * `<acct>_elasticloadbalancing_<region>_app.<lb>.<id>_<end 20140215T2340Z>_<ip>_<rand>.log.gz`. The file

@@ -5,12 +5,12 @@ import {
   CANONICAL_INTEGER,
   JsonSafety,
   RowWriter,
-  errorRowJson,
   jsonSafetyTabSeparated,
   type CompiledWriter,
   type ValueSource,
 } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column, type ColumnType } from '../schema.js';
+import { LineParserBase } from './line-parser-base.js';
 
 /**
  * CloudFront standard logs (legacy W3C, and standard logging v2 written as W3C): gzip text with
@@ -253,12 +253,7 @@ function contentEnd(line: string): number {
   return length > 0 && line.charCodeAt(length - 1) === 13 ? length - 1 : length;
 }
 
-class CloudFrontParser implements LineParser {
-  json = '';
-  timestamp = '';
-  dt = '';
-  hour = '';
-  error = '';
+class CloudFrontParser extends LineParserBase implements LineParser {
   header = '';
   private mapping = LEGACY_MAPPING;
   private versionLine = '';
@@ -426,17 +421,6 @@ class CloudFrontParser implements LineParser {
       return 'header';
     }
     return 'comment';
-  }
-
-  private fail(line: string, error: string): LineKind {
-    this.error = error;
-    this.json = errorRowJson(line, error, this.timestamp || undefined);
-    return LineKind.Error;
-  }
-
-  private skip(reason: string): LineKind {
-    this.error = reason;
-    return LineKind.Skip;
   }
 }
 

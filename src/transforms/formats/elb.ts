@@ -1,10 +1,11 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
+import { RowWriter, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { IsoTimeReader, isIsoTimestamp, partitionOfIso } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
 import { hostOf, portOf, splitRequestInto, type RequestLine } from './http-fields.js';
+import { LineParserBase, isBlankLine as isBlank } from './line-parser-base.js';
 
 /**
  * Classic Load Balancer access logs. Columns follow AWS's Athena table `elb_logs`; its string
@@ -47,12 +48,7 @@ const schema = defineTable({
 /** Fields logged before `request`: the oldest lines have all 15 fields; 12 is the least we accept. */
 const MIN_FIELDS = 12;
 
-class ElbParser implements LineParser {
-  json = '';
-  timestamp = '';
-  dt = '';
-  hour = '';
-  error = '';
+class ElbParser extends LineParserBase implements LineParser {
   readonly header = '';
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
@@ -107,17 +103,6 @@ class ElbParser implements LineParser {
     this.json = json;
     return LineKind.Row;
   }
-
-  private fail(line: string, error: string): LineKind {
-    this.error = error;
-    this.json = errorRowJson(line, error, this.timestamp || undefined);
-    return LineKind.Error;
-  }
-
-  private skip(reason: string): LineKind {
-    this.error = reason;
-    return LineKind.Skip;
-  }
 }
 
 /** The first space-separated field: the event time. */
@@ -126,13 +111,6 @@ function timeTextOf(line: string): string {
   return end < 0 ? line : line.slice(0, end);
 }
 
-/** Empty, or only spaces/tabs/CR (a CRLF file split on LF). */
-function isBlank(line: string): boolean {
-  if (line.length === 0) return true;
-  const c = line.charCodeAt(0);
-  if (c !== 32 && c !== 9 && c !== 13) return false;
-  return line.trim() === '';
-}
 
 /**
  * `<acct>_elasticloadbalancing_<region>_<name>_<end 20140215T2340Z>_<node ip>_<random>.log`. Classic

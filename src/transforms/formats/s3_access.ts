@@ -1,10 +1,11 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
-import { RowWriter, errorRowJson, jsonSafetyOfTokens } from '../row-writer.js';
+import { RowWriter, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { ClfTimeReader } from '../time.js';
 import { QuotedTokenizer } from '../tokenize.js';
 import { splitRequestInto, type RequestLine } from './http-fields.js';
+import { LineParserBase, isBlankLine as isBlank } from './line-parser-base.js';
 
 /**
  * Amazon S3 server access logs. Columns follow AWS's Athena table (`s3_access_logs_db.mybucket_logs`):
@@ -123,12 +124,7 @@ function requesterExtraWords(tokens: readonly string[], count: number): number {
   return 0;
 }
 
-class S3AccessParser implements LineParser {
-  json = '';
-  timestamp = '';
-  dt = '';
-  hour = '';
-  error = '';
+class S3AccessParser extends LineParserBase implements LineParser {
   readonly header = '';
   private readonly tokenizer = new QuotedTokenizer();
   private readonly writer = new RowWriter(schema.columns);
@@ -178,26 +174,8 @@ class S3AccessParser implements LineParser {
     this.json = json;
     return LineKind.Row;
   }
-
-  private fail(line: string, error: string): LineKind {
-    this.error = error;
-    this.json = errorRowJson(line, error, this.timestamp || undefined);
-    return LineKind.Error;
-  }
-
-  private skip(reason: string): LineKind {
-    this.error = reason;
-    return LineKind.Skip;
-  }
 }
 
-/** Empty, or only spaces/tabs/CR (a CRLF file split on LF). */
-function isBlank(line: string): boolean {
-  if (line.length === 0) return true;
-  const c = line.charCodeAt(0);
-  if (c !== 32 && c !== 9 && c !== 13) return false;
-  return line.trim() === '';
-}
 
 /** `<prefix>YYYY-MM-DD-hh-mm-ss-<UNIQUE>`, also under `<account>/<region>/<bucket>/YYYY/MM/DD/` (partitioned). */
 const KEY = /\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9A-Za-z]{16}$/;

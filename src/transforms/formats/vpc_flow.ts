@@ -1,6 +1,7 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
-import { RowWriter, errorRowJson, jsonSafety } from '../row-writer.js';
+import { RowWriter, jsonSafety } from '../row-writer.js';
 import { defineTable, type Column, type ColumnType } from '../schema.js';
+import { LineParserBase } from './line-parser-base.js';
 
 /**
  * VPC Flow Logs delivered to S3 as text: gzip, single-space separated, and every file starts with a
@@ -161,12 +162,7 @@ function contentEnd(line: string): number {
   return length > 0 && line.charCodeAt(length - 1) === 13 ? length - 1 : length;
 }
 
-class VpcFlowParser implements LineParser {
-  json = '';
-  timestamp = '';
-  dt = '';
-  hour = '';
-  error = '';
+class VpcFlowParser extends LineParserBase implements LineParser {
   header = '';
   private mapping = DEFAULT_MAPPING;
   private readonly writer = new RowWriter(schema.columns);
@@ -255,17 +251,6 @@ class VpcFlowParser implements LineParser {
     this.header = text;
     this.mapping = FieldMapping.fromHeader(names);
     return true;
-  }
-
-  private fail(line: string, error: string): LineKind {
-    this.error = error;
-    this.json = errorRowJson(line, error, this.timestamp || undefined);
-    return LineKind.Error;
-  }
-
-  private skip(reason: string): LineKind {
-    this.error = reason;
-    return LineKind.Skip;
   }
 }
 
