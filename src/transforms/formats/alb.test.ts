@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LineKind } from '../format.js';
 import { columnNames } from '../schema.js';
 import { alb } from './alb.js';
+import { checkLineInvariants, lineMutation, mutateLine } from './property-testing.js';
 
 const LB = 'app/my-loadbalancer/50dc6c495c0c9188';
 const TG = 'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067';
@@ -33,7 +34,6 @@ const FUTURE = `${HTTP} 100.51.96.60 "-" "-" "a-future-field"`;
 
 const ALL_GOOD = [HTTP, HTTPS, H2_REDIRECT, WS, WSS, LAMBDA_OK, LAMBDA_FAILED, FIXED_RESPONSE, OLD_18, MID_29, IPV6, BAD_REQUEST, FUTURE];
 
-const COLUMNS = new Set(columnNames(alb.schema));
 
 function run(line: string) {
   const parser = alb.createParser();
@@ -382,40 +382,9 @@ describe('alb detection', () => {
 describe('alb properties', () => {
   const INSERTS = ['"', '\\', '\\"', ' ', '  ', '\t', '\n', '\r', '\u0000', '\u001f', '\u007f', ':', '-', 'é', '😀', '\u2028', '\udc00', '%', '?', '&', '='];
 
-  type Mutation = { op: 'truncate' | 'insert' | 'delete'; at: number; text: string };
-  const mutation = fc.record<Mutation>({
-    op: fc.constantFrom('truncate', 'insert', 'delete'),
-    at: fc.nat(),
-    text: fc.oneof(fc.constantFrom(...INSERTS), fc.string({ unit: 'binary', maxLength: 4 })),
-  });
-
-  function mutate(line: string, mutations: readonly Mutation[]): string {
-    let out = line;
-    for (const m of mutations) {
-      const at = out.length === 0 ? 0 : m.at % (out.length + 1);
-      if (m.op === 'truncate') out = out.slice(0, at);
-      else if (m.op === 'insert') out = out.slice(0, at) + m.text + out.slice(at);
-      else out = out.slice(0, at) + out.slice(at + 1 + (m.text.length % 8));
-    }
-    return out;
-  }
-
-  function checkInvariants(line: string): void {
-    const parser = alb.createParser();
-    const kind = parser.parse(line);
-    expect([LineKind.Row, LineKind.Error, LineKind.Skip]).toContain(kind);
-    expect(parser.locate(line)).toBe(parser.dt === '' ? '' : `${parser.dt}/${parser.hour}`);
-    if (kind === LineKind.Row) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key) && key !== '_raw' && key !== '_error').toBe(true);
-      expect(parsed.timestamp).toBe(parser.timestamp);
-    } else if (kind === LineKind.Error) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      expect(parsed._raw).toBe(line);
-      expect(parsed._error).toBe(parser.error);
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key)).toBe(true);
-    }
-  }
+  const mutation = lineMutation(INSERTS);
+  const mutate = mutateLine;
+  const checkInvariants = (line: string): void => checkLineInvariants(alb, line);
 
   it('never throws on arbitrary strings', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), checkInvariants), { numRuns: 2000 });

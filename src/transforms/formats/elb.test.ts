@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineKind } from '../format.js';
 import { detect } from '../registry.js';
-import { columnNames } from '../schema.js';
 import { alb } from './alb.js';
 import { elb } from './elb.js';
+import { checkLineInvariants, lineMutation, mutateLine } from './property-testing.js';
 
 // AWS's "Access log entries" examples for Classic Load Balancers (Elastic Load Balancing user guide,
 // "Example HTTP/HTTPS/TCP/SSL entry").
@@ -34,7 +34,6 @@ const SHORT_12 =
 
 const ALL_GOOD = [HTTP, HTTPS, TCP, SSL, NOT_DISPATCHED, IPV6, URL_WITH_SPACES, ESCAPED_QUOTES, SHORT_12];
 
-const COLUMNS = new Set(columnNames(elb.schema));
 const TS = '"timestamp":"2015-05-13T23:39:43.945958Z"';
 
 function run(line: string) {
@@ -265,42 +264,9 @@ describe('elb detection', () => {
 describe('elb properties', () => {
   const INSERTS = ['"', '\\', '\\"', ' ', '  ', '\t', '\n', '\r', '\u0000', '\u001f', '\u007f', ':', '-', '-1', 'é', '😀', '\u2028', '\udc00', '%', '?', '&', '=', '[', ']'];
 
-  type Mutation = { op: 'truncate' | 'insert' | 'delete'; at: number; text: string };
-  const mutation = fc.record<Mutation>({
-    op: fc.constantFrom('truncate', 'insert', 'delete'),
-    at: fc.nat(),
-    text: fc.oneof(fc.constantFrom(...INSERTS), fc.string({ unit: 'binary', maxLength: 4 })),
-  });
-
-  function mutate(line: string, mutations: readonly Mutation[]): string {
-    let out = line;
-    for (const m of mutations) {
-      const at = out.length === 0 ? 0 : m.at % (out.length + 1);
-      if (m.op === 'truncate') out = out.slice(0, at);
-      else if (m.op === 'insert') out = out.slice(0, at) + m.text + out.slice(at);
-      else out = out.slice(0, at) + out.slice(at + 1 + (m.text.length % 8));
-    }
-    return out;
-  }
-
-  function checkInvariants(line: string): void {
-    const parser = elb.createParser();
-    const kind = parser.parse(line);
-    expect([LineKind.Row, LineKind.Error, LineKind.Skip]).toContain(kind);
-    // locate agrees with parse: the partition of every line whose time parse could read, else ''.
-    expect(parser.locate(line)).toBe(parser.dt === '' ? '' : `${parser.dt}/${parser.hour}`);
-    if (kind === LineKind.Row) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key) && key !== '_raw' && key !== '_error').toBe(true);
-      expect(parsed.timestamp).toBe(parser.timestamp);
-      expect(`${parser.timestamp.slice(0, 10)}/${parser.timestamp.slice(11, 13)}`).toBe(`${parser.dt}/${parser.hour}`);
-    } else if (kind === LineKind.Error) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      expect(parsed._raw).toBe(line);
-      expect(parsed._error).toBe(parser.error);
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key)).toBe(true);
-    }
-  }
+  const mutation = lineMutation(INSERTS);
+  const mutate = mutateLine;
+  const checkInvariants = (line: string): void => checkLineInvariants(elb, line);
 
   it('never throws on arbitrary strings', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), checkInvariants), { numRuns: 2000 });

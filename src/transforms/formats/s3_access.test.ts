@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LineKind } from '../format.js';
 import { columnNames } from '../schema.js';
 import { s3Access } from './s3_access.js';
+import { checkLineInvariants, lineMutation, mutateLine } from './property-testing.js';
 
 const OWNER = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
 const HOST_ID = 's9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=';
@@ -37,7 +38,6 @@ const LINE_COPY_GET = `${OWNER} src-bucket [06/Feb/2019:00:02:10 +0000] 192.0.2.
 
 const ALL_GOOD = [...AWS_EXAMPLES, LINE_27, LINE_26, LINE_18, LINE_OAI, LINE_LIFECYCLE, LINE_LIFECYCLE_DASH, LINE_DOUBLE_ENCODED, LINE_COPY_GET];
 
-const COLUMNS = new Set(columnNames(s3Access.schema));
 
 function run(line: string) {
   const parser = s3Access.createParser();
@@ -383,42 +383,9 @@ describe('s3_access detection', () => {
 describe('s3_access properties', () => {
   const INSERTS = ['"', '\\', ' ', '  ', '\t', '\n', '\r', '\u0000', '\u001f', '\u007f', '[', ']', '-', 'é', '😀', '\u2028', '\ud800', '%', '?', '&', '='];
 
-  type Mutation = { op: 'truncate' | 'insert' | 'delete'; at: number; text: string };
-  const mutation = fc.record<Mutation>({
-    op: fc.constantFrom('truncate', 'insert', 'delete'),
-    at: fc.nat(),
-    text: fc.oneof(fc.constantFrom(...INSERTS), fc.string({ unit: 'binary', maxLength: 4 })),
-  });
-
-  function mutate(line: string, mutations: readonly Mutation[]): string {
-    let out = line;
-    for (const m of mutations) {
-      const at = out.length === 0 ? 0 : m.at % (out.length + 1);
-      if (m.op === 'truncate') out = out.slice(0, at);
-      else if (m.op === 'insert') out = out.slice(0, at) + m.text + out.slice(at);
-      else out = out.slice(0, at) + out.slice(at + 1 + (m.text.length % 8));
-    }
-    return out;
-  }
-
-  function checkInvariants(line: string): void {
-    const parser = s3Access.createParser();
-    const kind = parser.parse(line);
-    expect([LineKind.Row, LineKind.Error, LineKind.Skip]).toContain(kind);
-    const located = parser.locate(line);
-    expect(located).toBe(parser.dt === '' ? '' : `${parser.dt}/${parser.hour}`);
-    if (kind === LineKind.Row) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key) && key !== '_raw' && key !== '_error').toBe(true);
-      expect(parsed.timestamp).toBe(parser.timestamp);
-      expect(parser.timestamp.slice(0, 10)).toBe(parser.dt);
-    } else if (kind === LineKind.Error) {
-      const parsed = JSON.parse(parser.json) as Record<string, unknown>;
-      expect(parsed._raw).toBe(line);
-      expect(parsed._error).toBe(parser.error);
-      for (const key of Object.keys(parsed)) expect(COLUMNS.has(key)).toBe(true);
-    }
-  }
+  const mutation = lineMutation(INSERTS);
+  const mutate = mutateLine;
+  const checkInvariants = (line: string): void => checkLineInvariants(s3Access, line);
 
   it('never throws on arbitrary strings', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), checkInvariants), { numRuns: 2000 });
