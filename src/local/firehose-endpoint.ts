@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FIREHOSE_LIMITS } from '../config/limits.js';
 
 /**
  * A local Amazon Data Firehose endpoint: an HTTP server speaking Firehose's JSON 1.1 protocol
@@ -102,12 +103,12 @@ export interface FirehoseEndpointOptions {
   readonly faults?: EndpointFaults;
 }
 
-/** Firehose's PutRecordBatch limits (they cannot be raised). */
-export const MAX_RECORDS_PER_BATCH = 500;
-export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
-export const MAX_RECORD_BYTES = 1_024_000;
+/** Firehose's PutRecordBatch limits, from the one limits table. */
+const MAX_RECORDS_PER_BATCH = FIREHOSE_LIMITS.maxBatchRecords;
+const MAX_BYTES_PER_CALL = FIREHOSE_LIMITS.maxBatchBytes;
+const MAX_RECORD_BYTES = FIREHOSE_LIMITS.maxRecordBytes;
 /** Largest request body accepted: 4 MiB of data is ~5.6 MB as base64, plus JSON overhead. */
-export const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
 
 const TARGET_PREFIX = 'Firehose_20150804.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';

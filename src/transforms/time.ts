@@ -1,14 +1,5 @@
 /** Event-time helpers shared by the formats. All times are UTC. */
 
-export interface EventTime {
-  /** ISO-8601 with `Z`. */
-  timestamp: string;
-  /** `YYYY-MM-DD` */
-  dt: string;
-  /** `HH` */
-  hour: string;
-}
-
 function isDigitAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   return c >= 48 && c <= 57;
@@ -86,12 +77,6 @@ export function partitionOfIso(iso: string): string {
 export function isoFromEpochMillis(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
-}
-
-export function eventTimeFromEpochMillis(ms: number): EventTime | undefined {
-  if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799000) return undefined;
-  const timestamp = isoFromEpochMillis(ms);
-  return { timestamp, dt: timestamp.slice(0, 10), hour: timestamp.slice(11, 13) };
 }
 
 /** Partition `YYYY-MM-DD/HH` of epoch milliseconds. */
