@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { transformFirehoseEvent } from '../transforms/firehose-transform.js';
 import { formatOf } from '../transforms/registry.js';
 import { VirtualClock } from './clock.js';
-import { LocalDeliveryStream, type DeliverySink, type ErrorRecord, type ErrorOutputType } from './delivery-stream.js';
+import { LocalDeliveryStream, countDocuments, type DeliverySink, type ErrorRecord, type ErrorOutputType } from './delivery-stream.js';
 
 const elb = formatOf('elb');
 const line = (hour: number, n = 0) =>
@@ -13,10 +13,11 @@ class MemorySink implements DeliverySink {
   readonly errors: { errorType: ErrorOutputType; records: readonly ErrorRecord[] }[] = [];
   constructor(private readonly rejects: (doc: string) => boolean = () => false) {}
 
-  async writeObject(request: { dt: string; hour: string; documents: readonly string[]; deliveredAt: number }) {
-    const failed = request.documents.flatMap((doc, index) => (this.rejects(doc) ? [{ index, error: 'rejected' }] : []));
-    const kept = request.documents.filter((_d, i) => !failed.some((f) => f.index === i));
-    if (kept.length > 0) this.objects.push({ ...request, documents: kept });
+  async writeObject(request: { dt: string; hour: string; ndjson: string; deliveredAt: number }) {
+    const documents = request.ndjson.split('\n').filter((line) => line.length > 0);
+    const failed = documents.flatMap((document, index) => (this.rejects(document) ? [{ index, error: 'rejected', document }] : []));
+    const kept = documents.filter((_d, i) => !failed.some((f) => f.index === i));
+    if (kept.length > 0) this.objects.push({ dt: request.dt, hour: request.hour, deliveredAt: request.deliveredAt, documents: kept });
     return { rows: kept.length, bytes: kept.join('\n').length, path: `${request.dt}/${request.hour}`, failed };
   }
 
@@ -185,5 +186,14 @@ describe('LocalDeliveryStream', () => {
     await Promise.all(Array.from({ length: 20 }, (_v, i) => s.put([record(line(1, i))])));
     await s.flush();
     expect(s.stats.rows).toBe(20);
+  });
+});
+
+describe('countDocuments', () => {
+  it('counts non-blank lines and the error rows among them, in one scan', () => {
+    const good = JSON.stringify({ url: 'x"_error":y', n: 1 });
+    const bad = JSON.stringify({ _raw: 'garbage', _error: 'why' });
+    expect(countDocuments(`${good}\n${bad}\n\n${good}\n${bad}`)).toEqual({ documents: 4, errorDocuments: 2 });
+    expect(countDocuments('')).toEqual({ documents: 0, errorDocuments: 0 });
   });
 });

@@ -41,19 +41,25 @@ export interface ErrorRecord {
 }
 
 export interface ConversionFailure {
+  /** Line number (from 0) of the document in the request's `ndjson`. */
   readonly index: number;
   readonly error: string;
+  /** The document as given (kept raw under format-conversion-failed). */
+  readonly document: string;
 }
 
 /** Where delivered data goes: the on-disk lake locally. */
 export interface DeliverySink {
-  /** Converts JSON documents to one Parquet object of the partition; reports documents that did not convert. */
+  /**
+   * Converts JSON documents (one per line of `ndjson`, newline-terminated) to one Parquet object of
+   * the partition; reports documents that did not convert.
+   */
   writeObject(request: {
     table: string;
     stream: string;
     dt: string;
     hour: string;
-    documents: readonly string[];
+    ndjson: string;
     deliveredAt: number;
   }): Promise<{ rows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
   writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }): Promise<void>;
@@ -298,18 +304,16 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     const [dtPart, hourPart] = partition.split('/');
     const dt = dtPart.slice(3);
     const hour = hourPart.slice(5);
-    const documents: string[] = [];
-    for (const item of flushed.items) {
-      for (const doc of item.documents.split('\n')) if (doc.length > 0) documents.push(doc);
-    }
+    // The transform's records are newline-terminated documents: joined, not split and rejoined.
+    let ndjson = '';
+    for (const item of flushed.items) ndjson += item.documents.endsWith('\n') ? item.documents : `${item.documents}\n`;
     const deliveredAt = this.clock.now();
-    const written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, documents, deliveredAt });
-    const failedIndexes = new Set(written.failed.map((f) => f.index));
-    documents.forEach((doc, i) => {
-      if (failedIndexes.has(i)) return;
-      if (doc.indexOf('"_error":') >= 0) this.stats.errorRows++;
-      else this.stats.rows++;
-    });
+    const written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, ndjson, deliveredAt });
+    const counted = countDocuments(ndjson);
+    let failedErrorRows = 0;
+    for (const f of written.failed) if (f.document.indexOf(ERROR_KEY) >= 0) failedErrorRows++;
+    this.stats.errorRows += counted.errorDocuments - failedErrorRows;
+    this.stats.rows += counted.documents - counted.errorDocuments - (written.failed.length - failedErrorRows);
     if (written.rows > 0) {
       this.stats.objects++;
       this.stats.objectBytes += written.bytes;
@@ -327,7 +331,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
           errorCode: 'DataFormatConversion.MalformedData',
           errorMessage: f.error,
           attemptEndingTimestamp: deliveredAt,
-          rawData: Buffer.from(documents[f.index], 'utf8').toString('base64'),
+          rawData: Buffer.from(f.document, 'utf8').toString('base64'),
         })),
       );
     }
@@ -356,6 +360,28 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     this.stats.errorRecords += records.length;
     await this.options.sink.writeErrors({ table: this.table, stream: this.name, errorType, records, deliveredAt: this.clock.now() });
   }
+}
+
+/** The key only error rows have (good rows omit null columns; inside a value its quotes are escaped). */
+const ERROR_KEY = '"_error":';
+
+/** Non-blank lines of newline-separated JSON documents, and how many of them are error rows — one scan. */
+export function countDocuments(ndjson: string): { documents: number; errorDocuments: number } {
+  let documents = 0;
+  let errorDocuments = 0;
+  let nextError = ndjson.indexOf(ERROR_KEY);
+  let start = 0;
+  while (start < ndjson.length) {
+    let end = ndjson.indexOf('\n', start);
+    if (end < 0) end = ndjson.length;
+    if (end > start) {
+      documents++;
+      if (nextError >= 0 && nextError < start) nextError = ndjson.indexOf(ERROR_KEY, start);
+      if (nextError >= 0 && nextError < end) errorDocuments++;
+    }
+    start = end + 1;
+  }
+  return { documents, errorDocuments };
 }
 
 /** Data lines (not header/comment/blank lines) in a raw record, for the accounting of failed records. */

@@ -88,11 +88,12 @@ function countingSink(): DeliverySink & { rows: number; byPartition: Record<stri
   const sink = {
     rows: 0,
     byPartition: {} as Record<string, number>,
-    async writeObject(request: { table: string; dt: string; hour: string; documents: readonly string[] }) {
-      sink.rows += request.documents.length;
+    async writeObject(request: { table: string; dt: string; hour: string; ndjson: string }) {
+      const documents = request.ndjson.split('\n').filter((line) => line.length > 0);
+      sink.rows += documents.length;
       const key = `${request.table}/${request.dt}/${request.hour}`;
-      sink.byPartition[key] = (sink.byPartition[key] ?? 0) + request.documents.length;
-      return { rows: request.documents.length, bytes: 1, path: '', failed: [] };
+      sink.byPartition[key] = (sink.byPartition[key] ?? 0) + documents.length;
+      return { rows: documents.length, bytes: 1, path: '', failed: [] };
     },
     async writeErrors() {},
   };

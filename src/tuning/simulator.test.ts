@@ -19,8 +19,9 @@ import type { StreamTraffic } from './traffic.js';
  */
 
 class MemorySink implements DeliverySink {
-  async writeObject(request: { documents: readonly string[] }) {
-    return { rows: request.documents.length, bytes: request.documents.length, path: '', failed: [] };
+  async writeObject(request: { ndjson: string }) {
+    const rows = request.ndjson.split('\n').filter((line) => line.length > 0).length;
+    return { rows, bytes: rows, path: '', failed: [] };
   }
   async writeErrors() {}
 }
