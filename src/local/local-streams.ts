@@ -1,3 +1,4 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { LoghoseConfig } from '../config/config.js';
 import { formatOf } from '../transforms/registry.js';
 import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
@@ -44,4 +45,54 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
     );
   }
   return streams;
+}
+
+/**
+ * A Firehose client for the local endpoint. One attempt per call: the shipper's sender does the
+ * retrying (with backoff), as it does against AWS.
+ */
+export function localFirehoseClient(endpointUrl: string, config: LoghoseConfig): FirehoseClient {
+  return new FirehoseClient({
+    endpoint: endpointUrl,
+    region: config.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+export interface LakeTotals {
+  rows: number;
+  errorRows: number;
+  failedLines: number;
+  failedRecords: number;
+  partitionExceededRecords: number;
+  parquetObjects: number;
+  parquetBytes: number;
+  /** Most partitions open at once in any one stream. */
+  peakActivePartitions: number;
+}
+
+/** What the streams delivered, summed over tables. */
+export function lakeTotals(streams: Iterable<LocalDeliveryStream>): LakeTotals {
+  const totals: LakeTotals = {
+    rows: 0,
+    errorRows: 0,
+    failedLines: 0,
+    failedRecords: 0,
+    partitionExceededRecords: 0,
+    parquetObjects: 0,
+    parquetBytes: 0,
+    peakActivePartitions: 0,
+  };
+  for (const { stats } of streams) {
+    totals.rows += stats.rows;
+    totals.errorRows += stats.errorRows;
+    totals.failedLines += stats.failedLines;
+    totals.failedRecords += stats.errorRecords;
+    totals.partitionExceededRecords += stats.partitionExceededRecords;
+    totals.parquetObjects += stats.objects;
+    totals.parquetBytes += stats.objectBytes;
+    totals.peakActivePartitions = Math.max(totals.peakActivePartitions, stats.peakActivePartitions);
+  }
+  return totals;
 }

@@ -1,4 +1,3 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LoghoseConfig } from '../config/config.js';
 import { FirehoseSender } from '../ingest/firehose-sender.js';
@@ -7,7 +6,7 @@ import { listSource, type SourceObject } from '../ingest/sources.js';
 import type { TableName } from '../transforms/schema.js';
 import { systemClock, type Clock } from './clock.js';
 import type { DeliverySink, LocalDeliveryStream, StreamStats, TransformInvoker } from './delivery-stream.js';
-import { createLocalStreams, streamNameOf } from './local-streams.js';
+import { createLocalStreams, lakeTotals, localFirehoseClient, streamNameOf } from './local-streams.js';
 import { startFirehoseEndpoint, type EndpointFaults } from './firehose-endpoint.js';
 
 /**
@@ -88,12 +87,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
   });
   const endpoint = await startFirehoseEndpoint({ streams: [...streams.values()], faults: options.faults });
-  const client = new FirehoseClient({
-    endpoint: endpoint.url,
-    region: config.region ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = localFirehoseClient(endpoint.url, config);
   const senders = new Map<TableName, FirehoseSender>();
   const senderFor = (table: TableName): FirehoseSender => {
     let sender = senders.get(table);
@@ -182,15 +176,16 @@ function summarise(
       t.skipped += result.skippedLines;
     }
   }
+  const totals = lakeTotals(streams.values());
+  summary.rows = totals.rows;
+  summary.errorRows = totals.errorRows;
+  summary.failedRecords = totals.failedRecords;
+  summary.failedLines = totals.failedLines;
+  summary.parquetObjects = totals.parquetObjects;
+  summary.parquetBytes = totals.parquetBytes;
+  summary.peakActivePartitions = totals.peakActivePartitions;
   for (const [table, stream] of streams) {
     const s: StreamStats = stream.stats;
-    summary.rows += s.rows;
-    summary.errorRows += s.errorRows;
-    summary.failedRecords += s.errorRecords;
-    summary.failedLines += s.failedLines;
-    summary.parquetObjects += s.objects;
-    summary.parquetBytes += s.objectBytes;
-    summary.peakActivePartitions = Math.max(summary.peakActivePartitions, s.peakActivePartitions);
     if (s.recordsIn > 0) {
       const t = (tables[table] ??= emptyTable());
       t.rows = s.rows;

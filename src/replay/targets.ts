@@ -1,4 +1,4 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -9,7 +9,7 @@ import { s3EventMessage } from '../ingest/s3-events.js';
 import { VirtualClock } from '../local/clock.js';
 import type { DeliverySink, LocalDeliveryStream } from '../local/delivery-stream.js';
 import { startFirehoseEndpoint, type FirehoseEndpoint } from '../local/firehose-endpoint.js';
-import { createLocalStreams, streamNameOf } from '../local/local-streams.js';
+import { createLocalStreams, lakeTotals, localFirehoseClient, streamNameOf, type LakeTotals } from '../local/local-streams.js';
 import type { TableName } from '../transforms/schema.js';
 import type { ReplayObject } from './listing.js';
 import type { TimeSource } from './rate-limiter.js';
@@ -52,17 +52,8 @@ export class DirectTarget implements ShippingTarget {
   async close(): Promise<void> {}
 }
 
-export interface LocalLakeStats {
-  rows: number;
-  errorRows: number;
-  failedLines: number;
-  failedRecords: number;
-  partitionExceededRecords: number;
-  parquetObjects: number;
-  parquetBytes: number;
-  /** Most partitions open at once in any local delivery stream. */
-  peakActivePartitions: number;
-}
+/** What a local replay delivered into the lake. */
+export type LocalLakeStats = LakeTotals;
 
 /**
  * The local lake: local delivery streams behind the local Firehose endpoint, on a virtual clock
@@ -92,12 +83,7 @@ export class LocalTarget implements ShippingTarget {
     const clock = new VirtualClock(startAt);
     const streams = createLocalStreams({ config, sink, clock });
     const endpoint = await startFirehoseEndpoint({ streams: [...streams.values()] });
-    const client = new FirehoseClient({
-      endpoint: endpoint.url,
-      region: config.region ?? 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const client = localFirehoseClient(endpoint.url, config);
     return new LocalTarget(config, clock, streams, endpoint, client);
   }
 
@@ -124,28 +110,7 @@ export class LocalTarget implements ShippingTarget {
   }
 
   get stats(): LocalLakeStats {
-    const stats: LocalLakeStats = {
-      rows: 0,
-      errorRows: 0,
-      failedLines: 0,
-      failedRecords: 0,
-      partitionExceededRecords: 0,
-      parquetObjects: 0,
-      parquetBytes: 0,
-      peakActivePartitions: 0,
-    };
-    for (const stream of this.streams.values()) {
-      const s = stream.stats;
-      stats.rows += s.rows;
-      stats.errorRows += s.errorRows;
-      stats.failedLines += s.failedLines;
-      stats.failedRecords += s.errorRecords;
-      stats.partitionExceededRecords += s.partitionExceededRecords;
-      stats.parquetObjects += s.objects;
-      stats.parquetBytes += s.objectBytes;
-      stats.peakActivePartitions = Math.max(stats.peakActivePartitions, s.peakActivePartitions);
-    }
-    return stats;
+    return lakeTotals(this.streams.values());
   }
 
   /**
