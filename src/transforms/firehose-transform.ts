@@ -1,5 +1,6 @@
-import { isAscii } from 'node:buffer';
-import { LineKind, type LogFormat } from './format.js';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { LineKind, type LineParser, type LogFormat } from './format.js';
+import { rowKernel, type RowKernel } from './row-kernel.js';
 import { partitionOfEpochMillis } from './time.js';
 
 /**
@@ -83,8 +84,6 @@ export function emptyStats(): TransformStats {
   };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Decodes standard base64, or undefined when `data` is not valid base64. Node's decoder skips
  * characters outside the alphabet, so a decoded length short of what the text length implies
@@ -112,65 +111,34 @@ export interface RecordTransform {
   readonly crossPartitionRows: number;
 }
 
-/** Where a record's JSON documents go, each followed by a newline. */
-interface DocumentSink {
-  add(json: string): void;
-}
-
-class TextSink implements DocumentSink {
-  text = '';
-  add(json: string): void {
-    this.text += `${json}\n`;
-  }
-}
-
-/**
- * A record's documents as UTF-8 bytes, each written as soon as it is made. Cheaper than joining
- * them into one string first: a row's JSON is a tree of concatenations that V8 flattens when it is
- * written, and a tree per row dies young where one string per record would outlive scavenges.
- * One buffer serves record after record (the handler is synchronous).
- */
-class ByteSink implements DocumentSink {
-  private bytes = Buffer.allocUnsafe(1 << 20);
-  length = 0;
-
-  add(json: string): void {
-    const room = json.length * 3 + 1;
-    if (this.length + room > this.bytes.length) this.grow(this.length + room);
-    this.length += this.bytes.write(json, this.length, 'utf8');
-    this.bytes[this.length++] = 10;
-  }
-
-  reset(): void {
-    this.length = 0;
-  }
-
-  base64(): string {
-    return this.bytes.toString('base64', 0, this.length);
-  }
-
-  private grow(needed: number): void {
-    let size = this.bytes.length * 2;
-    while (size < needed) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
-    this.bytes.copy(bigger, 0, 0, this.length);
-    this.bytes = bigger;
-  }
-}
-
-const recordOutput = new ByteSink();
-
 type RecordCounts = Omit<RecordTransform, 'text'>;
 
 /** Transforms one record's decoded text: every line becomes a row, an error row or a counted skip. */
 export function transformRecordText(format: LogFormat, text: string, arrivalMillis: number): RecordTransform {
-  const sink = new TextSink();
-  const counts = transformLines(format, text, arrivalMillis, sink);
-  return { ...counts, text: counts.result === 'Ok' ? sink.text : '' };
+  const bytes = Buffer.from(text, 'utf8');
+  const kernel = rowKernel();
+  const start = kernel.load(bytes, 0, bytes.length);
+  const counts = transformLineBytes(format.createParser(), kernel, start, start + bytes.length, isAscii(bytes), arrivalMillis);
+  return { ...counts, text: counts.result === 'Ok' ? kernel.output().toString('utf8') : '' };
 }
 
-function transformLines(format: LogFormat, text: string, arrivalMillis: number, sink: DocumentSink): RecordCounts {
-  const parser = format.createParser();
+/**
+ * Transforms the lines of a record loaded into the kernel, `kernel.bytes[start, end)` (valid UTF-8;
+ * `ascii` when every byte is below 0x80), into newline-terminated JSON documents appended to the
+ * kernel's output: every line becomes a row, an error row or a counted skip. Lines go through the
+ * parser's byte-level fast path when it has one and takes the line, else are decoded and parsed as
+ * text — in order, so header lines reach the parser.
+ */
+export function transformLineBytes(
+  parser: LineParser,
+  kernel: RowKernel,
+  start: number,
+  end: number,
+  ascii: boolean,
+  arrivalMillis: number,
+): RecordCounts {
+  const encoding = ascii ? 'latin1' : 'utf8'; // ASCII reads the same as Latin-1, which V8 copies without decoding
+  const fast = parser.parseBytes !== undefined;
   let lines = 0;
   let rows = 0;
   let errorRows = 0;
@@ -180,20 +148,24 @@ function transformLines(format: LogFormat, text: string, arrivalMillis: number, 
   let hour = '';
   let errorDt = '';
   let errorHour = '';
-  let start = 0;
-  const length = text.length;
-  while (start < length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = length;
-    let lineEnd = end;
-    if (lineEnd > start && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    const line = text.slice(start, lineEnd);
-    start = end + 1;
+  while (start < end) {
+    // The kernel's buffer is replaced when its memory grows.
+    const bytes = kernel.bytes;
+    let lineEnd = bytes.indexOf(10, start);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    const next = lineEnd + 1;
+    if (lineEnd > start && bytes[lineEnd - 1] === 13) lineEnd--;
     lines++;
-    const kind = parser.parse(line);
+    let kind: LineKind;
+    if (fast && parser.parseBytes!(kernel, start, lineEnd)) {
+      kind = LineKind.Row;
+    } else {
+      kind = parser.parse(bytes.toString(encoding, start, lineEnd));
+      if (kind !== LineKind.Skip) kernel.addDocument(parser.json);
+    }
+    start = next;
     if (kind === LineKind.Row) {
       rows++;
-      sink.add(parser.json);
       if (dt === '') {
         dt = parser.dt;
         hour = parser.hour;
@@ -202,7 +174,6 @@ function transformLines(format: LogFormat, text: string, arrivalMillis: number, 
       }
     } else if (kind === LineKind.Error) {
       errorRows++;
-      sink.add(parser.json);
       if (errorDt === '' && parser.dt !== '') {
         errorDt = parser.dt;
         errorHour = parser.hour;
@@ -226,18 +197,23 @@ function transformLines(format: LogFormat, text: string, arrivalMillis: number, 
   return { result: 'Ok', partition: { dt, hour }, ...counts };
 }
 
-/** Decodes a record's base64 data as UTF-8 text, or says why it cannot be. */
-export function decodeRecordData(data: unknown): { text: string } | { error: string } {
+export interface DecodedRecord {
+  readonly bytes: Buffer;
+  /** Where the text starts (after a UTF-8 byte order mark, which is not part of the text). */
+  readonly start: number;
+  /** Every byte is below 0x80. */
+  readonly ascii: boolean;
+}
+
+/** Decodes a record's base64 data and checks it is UTF-8 text, or says why it is not. */
+export function decodeRecordData(data: unknown): DecodedRecord | { error: string } {
   if (typeof data !== 'string') return { error: 'record data is missing' };
   const bytes = decodeBase64(data);
   if (bytes === undefined) return { error: 'record data is not valid base64' };
-  // ASCII (most logs) reads the same as Latin-1, which V8 copies without decoding: 4× faster.
-  if (isAscii(bytes)) return { text: bytes.toString('latin1') };
-  try {
-    return { text: utf8.decode(bytes) };
-  } catch {
-    return { error: 'record data is not UTF-8 text' };
-  }
+  if (isAscii(bytes)) return { bytes, start: 0, ascii: true };
+  if (!isUtf8(bytes)) return { error: 'record data is not UTF-8 text' };
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { bytes, start: bom ? 3 : 0, ascii: false };
 }
 
 /** Size of one output record in the response JSON (ids and base64 need no escaping). */
@@ -285,8 +261,17 @@ export function transformFirehoseEvent(
       fail(decoded.error);
       continue;
     }
-    recordOutput.reset();
-    const transformed = transformLines(options.format, decoded.text, Number(record.approximateArrivalTimestamp), recordOutput);
+    const { bytes } = decoded;
+    const kernel = rowKernel();
+    const start = kernel.load(bytes, decoded.start, bytes.length);
+    const transformed = transformLineBytes(
+      options.format.createParser(),
+      kernel,
+      start,
+      start + bytes.length - decoded.start,
+      decoded.ascii,
+      Number(record.approximateArrivalTimestamp),
+    );
     if (transformed.result === 'Dropped') {
       stats.droppedRecords++;
       stats.lines += transformed.lines;
@@ -295,7 +280,8 @@ export function transformFirehoseEvent(
       used += envelopeBytes(recordId, 0);
       continue;
     }
-    const data = recordOutput.base64();
+    const documents = kernel.output();
+    const data = documents.toString('base64');
     const okSize = envelopeBytes(recordId, data.length) + 60;
     if (used + okSize + reserved > limit) {
       stats.oversizeFailures++;
@@ -309,7 +295,7 @@ export function transformFirehoseEvent(
     stats.errorRows += transformed.errorRows;
     stats.skippedLines += transformed.skippedLines;
     stats.crossPartitionRows += transformed.crossPartitionRows;
-    stats.outputBytes += recordOutput.length;
+    stats.outputBytes += documents.length;
     output.push({ recordId, result: 'Ok', data, metadata: { partitionKeys: transformed.partition! } });
   }
   return { response: { records: output }, stats, failures };

@@ -1,3 +1,4 @@
+import type { RowKernel } from './row-kernel.js';
 import type { TableName, TableSchema } from './schema.js';
 
 /**
@@ -24,6 +25,15 @@ export const enum LineKind {
  */
 export interface LineParser {
   parse(line: string): LineKind;
+  /**
+   * The fast path, for formats that have one: reads the line at `kernel.bytes[start, end)` (UTF-8,
+   * no line terminator) and, when it is a good row the kernel can write exactly as `parse` would,
+   * appends the row's JSON document and a newline to the kernel's output, sets
+   * `timestamp`/`dt`/`hour` and returns true. Otherwise returns false having written nothing, and
+   * the caller hands the decoded line to `parse` (which also handles header lines, so the two must
+   * see every line in order).
+   */
+  parseBytes?(kernel: RowKernel, start: number, end: number): boolean;
   /** The row's JSON document (schema column order, null columns omitted), after `Row`. */
   json: string;
   /** Event time, ISO-8601 UTC with `Z` (`2019-12-04T21:02:31Z`), or ''. */

@@ -1,4 +1,5 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
+import { MAX_FIELDS, type KernelPlan, type KernelSource, type RowKernel } from '../row-kernel.js';
 import { queryParamsJson } from '../query-params.js';
 import {
   CANONICAL_DECIMAL,
@@ -153,6 +154,10 @@ class FieldMapping {
    */
   readonly plainLine: RegExp;
   readonly writePlain: CompiledWriter;
+  /** Where the row kernel reads each column: field `i` is slot `i`; the timestamp and query_params are derived. */
+  private readonly kernelSources: KernelSource[];
+  private kernel: RowKernel | undefined;
+  private kernelPlan: KernelPlan | null = null;
 
   constructor(columns: Int32Array) {
     this.columns = columns;
@@ -170,6 +175,16 @@ class FieldMapping {
     sources[TIMESTAMP_COLUMN] = 'a';
     sources[QUERY_PARAMS_INDEX] = 'b';
     this.writePlain = COMPILER.compile(sources, { plain: true, emptyIsNull: true, canonicalNumbers: true });
+    this.kernelSources = sources.map((s) => (typeof s === 'number' ? s - 1 : s));
+  }
+
+  /** This mapping's plan in `kernel`, or null when it has none (too many fields, or no room for plans). */
+  planIn(kernel: RowKernel): KernelPlan | null {
+    if (this.kernel !== kernel) {
+      this.kernel = kernel;
+      this.kernelPlan = this.columns.length > MAX_FIELDS ? null : kernel.plan(schema.columns, this.kernelSources, { emptyIsNull: true });
+    }
+    return this.kernelPlan;
   }
 
   /** The mapping of a `#Fields:` line's names; the same line (every record of a file repeats it) gives the same object. */
@@ -247,6 +262,37 @@ function nonEmpty(value: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** `YYYY-MM-DD` with a plausible month and day at `src[start…]` (`isDate` over bytes). */
+function isDateBytes(src: Uint8Array, start: number): boolean {
+  if (src[start + 4] !== 45 || src[start + 7] !== 45) return false;
+  for (let i = start; i < start + 10; i++) if (i !== start + 4 && i !== start + 7 && !isDigitCode(src[i])) return false;
+  const month = (src[start + 5] - 48) * 10 + src[start + 6] - 48;
+  const day = (src[start + 8] - 48) * 10 + src[start + 9] - 48;
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/** `HH:MM:SS` in `src[start, end)`; returns the hour, or -1 (`hourOfTime` over bytes). */
+function hourOfTimeBytes(src: Uint8Array, start: number, end: number): number {
+  if (end - start !== 8 || src[start + 2] !== 58 || src[start + 5] !== 58) return -1;
+  for (let i = start; i < end; i++) if (i !== start + 2 && i !== start + 5 && !isDigitCode(src[i])) return -1;
+  const hour = (src[start] - 48) * 10 + src[start + 1] - 48;
+  const minute = (src[start + 3] - 48) * 10 + src[start + 4] - 48;
+  const second = (src[start + 6] - 48) * 10 + src[start + 7] - 48;
+  return hour <= 23 && minute <= 59 && second <= 59 ? hour : -1;
+}
+
+/** Epoch milliseconds (digits only) in `src[start, end)`, or -1 (`epochMillisOf` over bytes). */
+function epochMillisOfBytes(src: Uint8Array, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let ms = 0;
+  for (let i = start; i < end; i++) {
+    const c = src[i];
+    if (!isDigitCode(c)) return -1;
+    ms = ms * 10 + c - 48;
+  }
+  return ms <= MAX_EPOCH_MILLIS ? ms : -1;
+}
+
 /** The line's length without a trailing carriage return (CRLF files). */
 function contentEnd(line: string): number {
   const length = line.length;
@@ -266,6 +312,77 @@ class CloudFrontParser extends LineParserBase implements LineParser {
   private lastMillis = '';
   private lastTimestamp = '';
   private lastHour = '';
+  // The byte-level path's event-time cache: the bytes of `date` and `time`, or the epoch millis.
+  private readonly timeBytes = new Uint8Array(18);
+  private timeBytesValid = false;
+  private timeMillis = -1;
+  private byteTimestamp = '';
+  private byteDt = '';
+  private byteHour = '';
+
+  parseBytes(kernel: RowKernel, start: number, end: number): boolean {
+    if (start >= end || kernel.bytes[start] === 35 /* # */) return false;
+    const mapping = this.mapping;
+    const plan = mapping.planIn(kernel);
+    if (plan === null) return false;
+    // Fields past the mapping's are ignored and missing trailing ones are null, as in `parse`.
+    const count = kernel.splitTabs(start, end, mapping.columns.length);
+    if (count < 0 || !this.eventTimeOfBytes(kernel, mapping, count)) return false;
+    let query: string | undefined;
+    const queryField = mapping.queryField;
+    if (queryField >= 0 && queryField < count) {
+      const p = kernel.slots[queryField * 2];
+      const e = kernel.slots[queryField * 2 + 1];
+      if (e > p && (e !== p + 1 || kernel.bytes[p] !== 45)) query = queryParamsJson(kernel.bytes.toString('latin1', p, e));
+    }
+    if (!kernel.setA(this.timestamp) || !kernel.setB(query)) return false;
+    kernel.reserve(plan.fixedBytes + (end - start) + this.timestamp.length + (query === undefined ? 0 : query.length * 3));
+    return kernel.writeRow(plan, count);
+  }
+
+  /** `eventTime` over the field ranges of `parseBytes`; false when the line should take the string path. */
+  private eventTimeOfBytes(kernel: RowKernel, mapping: FieldMapping, count: number): boolean {
+    const src = kernel.bytes;
+    const slots = kernel.slots;
+    if (mapping.timeSource === TimeSource.DateTime) {
+      if (mapping.dateField >= count || mapping.timeField >= count) return false;
+      const dateStart = slots[mapping.dateField * 2];
+      const timeStart = slots[mapping.timeField * 2];
+      if (slots[mapping.dateField * 2 + 1] - dateStart !== 10 || slots[mapping.timeField * 2 + 1] - timeStart !== 8) return false;
+      const cache = this.timeBytes;
+      let same = this.timeBytesValid;
+      for (let i = 0; same && i < 10; i++) same = cache[i] === src[dateStart + i];
+      for (let i = 0; same && i < 8; i++) same = cache[10 + i] === src[timeStart + i];
+      if (!same) {
+        const hour = isDateBytes(src, dateStart) ? hourOfTimeBytes(src, timeStart, timeStart + 8) : -1;
+        if (hour < 0) return false;
+        for (let i = 0; i < 10; i++) cache[i] = src[dateStart + i];
+        for (let i = 0; i < 8; i++) cache[10 + i] = src[timeStart + i];
+        this.timeBytesValid = true;
+        this.timeMillis = -1;
+        this.byteDt = src.toString('latin1', dateStart, dateStart + 10);
+        this.byteTimestamp = `${this.byteDt}T${src.toString('latin1', timeStart, timeStart + 8)}Z`;
+        this.byteHour = HOURS[hour];
+      }
+    } else if (mapping.timeSource === TimeSource.Millis) {
+      if (mapping.millisField >= count) return false;
+      const ms = epochMillisOfBytes(src, slots[mapping.millisField * 2], slots[mapping.millisField * 2 + 1]);
+      if (ms < 0) return false;
+      if (ms !== this.timeMillis) {
+        this.timeBytesValid = false;
+        this.timeMillis = ms;
+        this.byteTimestamp = isoOfEpochMillis(ms);
+        this.byteDt = this.byteTimestamp.slice(0, 10);
+        this.byteHour = this.byteTimestamp.slice(11, 13);
+      }
+    } else {
+      return false;
+    }
+    this.timestamp = this.byteTimestamp;
+    this.dt = this.byteDt;
+    this.hour = this.byteHour;
+    return true;
+  }
 
   locate(line: string): string {
     if (line.length === 0) return '';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { LineKind, type LogFormat } from '../format.js';
+import { rowKernel } from '../row-kernel.js';
 
 /** Shared fast-check helpers for the format tests: mutations of valid lines and the parser invariants. */
 
@@ -52,4 +53,35 @@ export function checkLineInvariants(format: LogFormat, line: string): void {
     expect(parsed._error).toBe(parser.error);
     for (const key of Object.keys(parsed)) expect(columns.has(key)).toBe(true);
   }
+}
+
+/**
+ * Feeds `lines` in order to two parsers: one through the string path only, one the way the handler
+ * does (`parseBytes` first, `parse` when it declines). Whatever the fast path writes must be exactly
+ * the string path's row and newline, with the same event time and partition; whatever it declines
+ * must come out of `parse` as from the string parser. Returns how many lines the fast path took.
+ */
+export function checkByteFastPath(format: LogFormat, lines: readonly string[]): number {
+  const reference = format.createParser();
+  const parser = format.createParser();
+  if (parser.parseBytes === undefined) throw new Error(`${format.table} has no byte-level fast path`);
+  const kernel = rowKernel();
+  let taken = 0;
+  for (const line of lines) {
+    const kind = reference.parse(line);
+    // Each line sits between other bytes, as lines do in a record.
+    const bytes = Buffer.from(`x\n${line}\ny`, 'utf8');
+    const start = kernel.load(bytes, 0, bytes.length) + 2;
+    if (parser.parseBytes(kernel, start, start + bytes.length - 4)) {
+      taken++;
+      expect(kind).toBe(LineKind.Row);
+      expect(kernel.output().toString('utf8')).toBe(`${reference.json}\n`);
+    } else {
+      expect(kernel.output().length).toBe(0);
+      expect(parser.parse(line)).toBe(kind);
+      if (kind !== LineKind.Skip) expect(parser.json).toBe(reference.json);
+    }
+    expect([parser.timestamp, parser.dt, parser.hour]).toEqual([reference.timestamp, reference.dt, reference.hour]);
+  }
+  return taken;
 }

@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RowKernel, type KernelSource } from './row-kernel.js';
+import { JsonSafety, RowWriter } from './row-writer.js';
+import type { Column, ScalarType } from './schema.js';
+
+const TYPES: ScalarType[] = ['string', 'int', 'bigint', 'float', 'double', 'boolean', 'date', 'timestamp'];
+
+/** Values of every shape a writer must tell apart: canonical and not, null markers, junk. */
+const value = fc.oneof(
+  fc.constantFrom('-', '', '0', '-0', '00', '007', '-7', '-07', '42', '1.5', '0.25', '-0.5', '.5', '1.', '1e3', 'true', 'false', 'TRUE'),
+  fc.constantFrom('2024-02-29', '2024-13-01', '2024-1-01', '12345678901234567890', '123456789012345678901', '-1234567890123456789'),
+  fc.constantFrom('1'.repeat(41), `0.${'1'.repeat(38)}`, `0.${'1'.repeat(39)}`),
+  fc.stringMatching(/^[ -~]{0,12}$/).filter((s) => !s.includes('\t')),
+  fc.integer().map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+);
+
+describe('RowKernel', () => {
+  it('writes exactly what the string row writer writes, or declines', () => {
+    const kernel = new RowKernel();
+    let taken = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ type: fc.constantFrom(...TYPES), value }), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.nat(4),
+        (fields, emptyIsNull, drop) => {
+          const columns: Column[] = fields.map((f, i) => ({ name: `c${i}`, type: f.type }));
+          const sources: KernelSource[] = columns.map((_, i) => i);
+          // Missing trailing fields are null.
+          const present = fields.slice(0, Math.max(0, fields.length - drop));
+          const line = Buffer.from(present.map((f) => f.value).join('\t'), 'latin1');
+          const start = kernel.load(line, 0, line.length);
+          const count = kernel.splitTabs(start, start + line.length, columns.length);
+          if (present.some((f) => /["\\\x00-\x1f\x7f-\uffff]/.test(f.value))) return;
+          expect(count).toBe(present.length === 0 ? 1 : present.length);
+          const plan = kernel.plan(columns, sources, { emptyIsNull })!;
+          kernel.reserve(plan.fixedBytes + line.length);
+          const written = kernel.writeRow(plan, present.length);
+          const writer = new RowWriter(columns);
+          const compiled = writer.compile(sources, { plain: true, emptyIsNull });
+          const values = fields.map((f, i) => (i < present.length ? f.value : undefined));
+          const expected = compiled(values, JsonSafety.Plain, undefined, undefined, writer);
+          if (written) expect(kernel.output().toString('latin1')).toBe(`${expected}\n`);
+          else expect(kernel.output().length).toBe(0);
+          if (written) taken++;
+          else declined++;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Both outcomes were exercised: the kernel is not declining everything.
+    expect(taken).toBeGreaterThan(300);
+    expect(declined).toBeGreaterThan(300);
+  });
+
+  it('declines lines with bytes that need escaping or are not ASCII', () => {
+    const kernel = new RowKernel();
+    for (const text of ['a"b', 'a\\b', 'a\u0001b', 'a\rb', 'caf\u00e9', 'a\u007fb']) {
+      const bytes = Buffer.from(`x\t${text}\ty`, 'utf8');
+      const start = kernel.load(bytes, 0, bytes.length);
+      expect(kernel.splitTabs(start, start + bytes.length, 8), JSON.stringify(text)).toBe(-1);
+    }
+    const ok = Buffer.from('x\t ~#!\ty', 'latin1');
+    const start = kernel.load(ok, 0, ok.length);
+    expect(kernel.splitTabs(start, start + ok.length, 8)).toBe(3);
+    expect(kernel.splitTabs(start, start + ok.length, 2)).toBe(2);
+  });
+
+  it('writes derived values: a string and ready-made JSON (non-ASCII included)', () => {
+    const kernel = new RowKernel();
+    const columns: Column[] = [
+      { name: 'x', type: 'int' },
+      { name: 'timestamp', type: 'timestamp' },
+      { name: 'q', type: { kind: 'map', key: 'string', value: 'string' } },
+    ];
+    const plan = kernel.plan(columns, [0, 'a', 'b'])!;
+    const line = Buffer.from('0042');
+    const start = kernel.load(line, 0, line.length);
+    expect(kernel.splitTabs(start, start + line.length, 1)).toBe(1);
+    expect(kernel.setA('2024-01-02T03:04:05Z')).toBe(true);
+    expect(kernel.setB('{"k":"é"}')).toBe(true);
+    kernel.reserve(plan.fixedBytes + 64);
+    expect(kernel.writeRow(plan, 1)).toBe(true);
+    expect(kernel.setB(undefined)).toBe(true);
+    expect(kernel.writeRow(plan, 1)).toBe(true);
+    expect(kernel.output().toString('utf8')).toBe(
+      '{"x":42,"timestamp":"2024-01-02T03:04:05Z","q":{"k":"é"}}\n{"x":42,"timestamp":"2024-01-02T03:04:05Z"}\n',
+    );
+  });
+
+  it('grows its memory for records and outputs larger than it has, keeping what it wrote', () => {
+    const kernel = new RowKernel();
+    const columns: Column[] = [{ name: 'text', type: 'string' }];
+    const plan = kernel.plan(columns, [0])!;
+    const line = `${'a'.repeat(1000)}\n`;
+    const record = Buffer.from(line.repeat(8000)); // 8 MB in, ~8 MB out
+    const start = kernel.load(record, 0, record.length);
+    for (let at = start; at < start + record.length; at += line.length) {
+      expect(kernel.splitTabs(at, at + line.length - 1, 1)).toBe(1);
+      kernel.reserve(plan.fixedBytes + line.length);
+      expect(kernel.writeRow(plan, 1)).toBe(true);
+    }
+    const out = kernel.output().toString('latin1').split('\n');
+    expect(out).toHaveLength(8001);
+    expect(out[7999]).toBe(`{"text":"${'a'.repeat(1000)}"}`);
+  });
+});
