@@ -13,8 +13,8 @@ class MemorySink implements DeliverySink {
   readonly errors: { errorType: ErrorOutputType; records: readonly ErrorRecord[] }[] = [];
   constructor(private readonly rejects: (doc: string) => boolean = () => false) {}
 
-  async writeObject(request: { dt: string; hour: string; ndjson: string; deliveredAt: number }) {
-    const documents = request.ndjson.split('\n').filter((line) => line.length > 0);
+  async writeObject(request: { dt: string; hour: string; ndjson: Buffer; deliveredAt: number }) {
+    const documents = request.ndjson.toString().split('\n').filter((line) => line.length > 0);
     const failed = documents.flatMap((document, index) => (this.rejects(document) ? [{ index, error: 'rejected', document }] : []));
     const kept = documents.filter((_d, i) => !failed.some((f) => f.index === i));
     if (kept.length > 0) this.objects.push({ dt: request.dt, hour: request.hour, deliveredAt: request.deliveredAt, documents: kept });
@@ -193,7 +193,7 @@ describe('countDocuments', () => {
   it('counts non-blank lines and the error rows among them, in one scan', () => {
     const good = JSON.stringify({ url: 'x"_error":y', n: 1 });
     const bad = JSON.stringify({ _raw: 'garbage', _error: 'why' });
-    expect(countDocuments(`${good}\n${bad}\n\n${good}\n${bad}`)).toEqual({ documents: 4, errorDocuments: 2 });
-    expect(countDocuments('')).toEqual({ documents: 0, errorDocuments: 0 });
+    expect(countDocuments(Buffer.from(`${good}\n${bad}\n\n${good}\n${bad}`))).toEqual({ documents: 4, errorDocuments: 2 });
+    expect(countDocuments(Buffer.alloc(0))).toEqual({ documents: 0, errorDocuments: 0 });
   });
 });

@@ -59,7 +59,7 @@ export interface DeliverySink {
     stream: string;
     dt: string;
     hour: string;
-    ndjson: string;
+    ndjson: Buffer;
     deliveredAt: number;
   }): Promise<{ rows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
   writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }): Promise<void>;
@@ -112,7 +112,8 @@ interface PendingRecord {
 }
 
 interface PartitionItem {
-  readonly documents: string;
+  /** Newline-separated JSON documents (UTF-8), as the transform returned them. */
+  readonly documents: Buffer;
   readonly arrival: number;
 }
 
@@ -230,25 +231,26 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         lastError = `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`;
         continue;
       }
-      const problem = validateResponse(records, response);
-      if (problem !== undefined) {
+      const checked = checkResponse(records, response);
+      if ('code' in checked) {
         this.stats.failedInvocations++;
-        lastCode = problem.code;
-        lastError = problem.message;
+        lastCode = checked.code;
+        lastError = checked.message;
         continue;
       }
-      await this.accept(records, response.records, attempt);
+      await this.accept(records, response.records, checked.data, attempt);
       return;
     }
     await this.failRaw('processing-failed', records, attempts, lastCode, lastError);
   }
 
-  private async accept(records: PendingRecord[], outputs: FirehoseOutputRecord[], attempts: number): Promise<void> {
+  private async accept(records: PendingRecord[], outputs: FirehoseOutputRecord[], data: readonly (Buffer | undefined)[], attempts: number): Promise<void> {
     const byId = new Map(records.map((r) => [r.recordId, r]));
     const failed: PendingRecord[] = [];
     const exceeded: PendingRecord[] = [];
     const now = this.clock.now();
-    for (const output of outputs) {
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i];
       const source = byId.get(output.recordId)!;
       if (output.result === 'Dropped') {
         this.stats.droppedRecords++;
@@ -266,8 +268,8 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         continue;
       }
       this.stats.okRecords++;
-      const documents = decodeBase64(output.data)!.toString('utf8');
-      const flushed = this.partitions.add(partition, buffer, { documents, arrival: source.arrival }, Buffer.byteLength(documents), now);
+      const documents = data[i]!;
+      const flushed = this.partitions.add(partition, buffer, { documents, arrival: source.arrival }, documents.length, now);
       this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
       if (flushed !== undefined) await this.deliver(partition, flushed);
       await this.boundMemory();
@@ -305,13 +307,17 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     const dt = dtPart.slice(3);
     const hour = hourPart.slice(5);
     // The transform's records are newline-terminated documents: joined, not split and rejoined.
-    let ndjson = '';
-    for (const item of flushed.items) ndjson += item.documents.endsWith('\n') ? item.documents : `${item.documents}\n`;
+    const parts: Buffer[] = [];
+    for (const item of flushed.items) {
+      parts.push(item.documents);
+      if (item.documents.length > 0 && item.documents[item.documents.length - 1] !== 10) parts.push(NEWLINE);
+    }
+    const ndjson = Buffer.concat(parts);
     const deliveredAt = this.clock.now();
     const written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, ndjson, deliveredAt });
     const counted = countDocuments(ndjson);
     let failedErrorRows = 0;
-    for (const f of written.failed) if (f.document.indexOf(ERROR_KEY) >= 0) failedErrorRows++;
+    for (const f of written.failed) if (f.document.indexOf(ERROR_KEY_TEXT) >= 0) failedErrorRows++;
     this.stats.errorRows += counted.errorDocuments - failedErrorRows;
     this.stats.rows += counted.documents - counted.errorDocuments - (written.failed.length - failedErrorRows);
     if (written.rows > 0) {
@@ -363,16 +369,18 @@ export class LocalDeliveryStream implements LocalStreamTarget {
 }
 
 /** The key only error rows have (good rows omit null columns; inside a value its quotes are escaped). */
-const ERROR_KEY = '"_error":';
+const ERROR_KEY_TEXT = '"_error":';
+const ERROR_KEY = Buffer.from(ERROR_KEY_TEXT);
+const NEWLINE = Buffer.from('\n');
 
 /** Non-blank lines of newline-separated JSON documents, and how many of them are error rows — one scan. */
-export function countDocuments(ndjson: string): { documents: number; errorDocuments: number } {
+export function countDocuments(ndjson: Buffer): { documents: number; errorDocuments: number } {
   let documents = 0;
   let errorDocuments = 0;
   let nextError = ndjson.indexOf(ERROR_KEY);
   let start = 0;
   while (start < ndjson.length) {
-    let end = ndjson.indexOf('\n', start);
+    let end = ndjson.indexOf(10, start);
     if (end < 0) end = ndjson.length;
     if (end > start) {
       documents++;
@@ -396,6 +404,15 @@ export function countDataLines(format: LogFormat, data: Buffer): number {
 
 /** Firehose's checks of a transform response: every id once, known results, base64 data, partition keys, size. */
 export function validateResponse(records: readonly PendingRecord[] | readonly { recordId: string }[], response: unknown): { code: string; message: string } | undefined {
+  const checked = checkResponse(records, response);
+  return 'code' in checked ? checked : undefined;
+}
+
+/** `validateResponse`, also returning each output record's decoded data (undefined unless Ok), in response order. */
+function checkResponse(
+  records: readonly PendingRecord[] | readonly { recordId: string }[],
+  response: unknown,
+): { code: string; message: string } | { data: (Buffer | undefined)[] } {
   const outputs = (response as FirehoseTransformResponse | undefined)?.records;
   if (!Array.isArray(outputs)) return { code: 'Lambda.JsonProcessingException', message: 'response has no records array' };
   let size = 16;
@@ -405,6 +422,7 @@ export function validateResponse(records: readonly PendingRecord[] | readonly { 
   if (size > FIREHOSE_LIMITS.lambdaPayloadBytes) {
     return { code: 'Lambda.FunctionError', message: `response of ${size} bytes exceeds the 6 MB Lambda payload limit` };
   }
+  const data: (Buffer | undefined)[] = [];
   const expected = new Set(records.map((r) => r.recordId));
   const seen = new Set<string>();
   for (const output of outputs as FirehoseOutputRecord[]) {
@@ -415,9 +433,11 @@ export function validateResponse(records: readonly PendingRecord[] | readonly { 
     if (output.result !== 'Ok' && output.result !== 'Dropped' && output.result !== 'ProcessingFailed') {
       return { code: 'Lambda.InvalidReturnedResult', message: `record ${id}: invalid result ${String(output.result)}` };
     }
-    if (typeof output.data !== 'string' || (output.result === 'Ok' && decodeBase64(output.data) === undefined)) {
+    const decoded = output.result === 'Ok' && typeof output.data === 'string' ? decodeBase64(output.data) : undefined;
+    if (typeof output.data !== 'string' || (output.result === 'Ok' && decoded === undefined)) {
       return { code: 'Lambda.InvalidDataEncoding', message: `record ${id}: data is not base64` };
     }
+    data.push(decoded);
     if (output.result === 'Ok') {
       const keys = output.metadata?.partitionKeys;
       if (typeof keys?.dt !== 'string' || typeof keys?.hour !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(keys.dt) || !/^\d\d$/.test(keys.hour)) {
@@ -428,5 +448,5 @@ export function validateResponse(records: readonly PendingRecord[] | readonly { 
   if (seen.size !== expected.size) {
     return { code: 'Lambda.MissingRecordId', message: `${expected.size - seen.size} recordId(s) missing from the response` };
   }
-  return undefined;
+  return { data };
 }

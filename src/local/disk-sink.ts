@@ -8,7 +8,7 @@ import { writeParquetObject } from './parquet-writer.js';
 export class DiskLakeSink implements DeliverySink {
   constructor(readonly lakeDir: string) {}
 
-  async writeObject(request: { table: string; stream: string; dt: string; hour: string; ndjson: string; deliveredAt: number }) {
+  async writeObject(request: { table: string; stream: string; dt: string; hour: string; ndjson: Buffer; deliveredAt: number }) {
     if (!isTableName(request.table)) throw new Error(`unknown table ${request.table}`);
     const path = dataObjectPath(this.lakeDir, request.table, { dt: request.dt, hour: request.hour }, { stream: request.stream, deliveredAt: request.deliveredAt });
     const result = await writeParquetObject({ schema: schemaOf(request.table), ndjson: request.ndjson, path, exactKeys: true });

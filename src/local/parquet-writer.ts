@@ -94,7 +94,7 @@ export async function closeDuckDb(): Promise<void> {
 export interface ParquetWriteRequest {
   readonly schema: TableSchema;
   /** Newline-separated JSON documents (blank lines ignored); a failure's `index` is its line number from 0. */
-  readonly ndjson?: string;
+  readonly ndjson?: string | Buffer;
   /** Or the documents one by one; a failure's `index` is then the array index. */
   readonly documents?: readonly string[];
   /** Where the object goes; written to a temporary file beside it and renamed into place. */
@@ -136,7 +136,7 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
   }
   const plan = planFor(schema);
   const ndjson = request.ndjson ?? request.documents!.join('\n');
-  if (isBlank(ndjson)) return { rows: 0, bytes: 0, failed: [] };
+  if (isBlankText(ndjson)) return { rows: 0, bytes: 0, failed: [] };
 
   await mkdir(dirname(path), { recursive: true });
   const target = temporaryTarget(path);
@@ -145,7 +145,7 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
     let outcome: { rows: number; failed: DocumentFailure[] } | undefined;
     // A document given with a line break inside cannot go through the newline-delimited reader.
     const oneLineEach = request.documents === undefined || !request.documents.some((d) => d.includes('\n'));
-    if (oneLineEach && (request.exactKeys || !plan.needsCaseFolding(ndjson))) {
+    if (oneLineEach && (request.exactKeys || !plan.needsCaseFolding(ndjson.toString()))) {
       outcome = await tryFastPath(connection, plan, ndjson, target);
     }
     outcome ??= await carefulPath(connection, plan, documentsOf(request), target);
@@ -168,6 +168,16 @@ function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
+/** Nothing but JSON whitespace; stops at the first other character (a document's `{`, at once). */
+function isBlankText(text: string | Buffer): boolean {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = typeof text === 'string' ? text.charCodeAt(i) : text[i];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return false;
+  }
+  return true;
+}
+
 /** A hidden name in the target's directory (so the rename is atomic) that no `*.parquet` glob sees. */
 function temporaryTarget(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
@@ -177,7 +187,7 @@ function temporaryTarget(path: string): string {
 async function tryFastPath(
   connection: DuckDBConnection,
   plan: WritePlan,
-  ndjson: string,
+  ndjson: string | Buffer,
   target: string,
 ): Promise<{ rows: number; failed: DocumentFailure[] } | undefined> {
   const input = join(tmpdir(), `loghose-${process.pid}-${randomUUID()}.ndjson`);
@@ -208,7 +218,7 @@ interface Document {
 }
 
 function documentsOf(request: ParquetWriteRequest): Document[] {
-  const texts = request.documents ?? request.ndjson!.split('\n');
+  const texts = request.documents ?? request.ndjson!.toString().split('\n');
   const documents: Document[] = [];
   for (let index = 0; index < texts.length; index++) {
     // DuckDB's reader skips a byte-order mark at the start of the file, so the fast path does too.

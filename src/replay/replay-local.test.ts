@@ -88,8 +88,8 @@ function countingSink(): DeliverySink & { rows: number; byPartition: Record<stri
   const sink = {
     rows: 0,
     byPartition: {} as Record<string, number>,
-    async writeObject(request: { table: string; dt: string; hour: string; ndjson: string }) {
-      const documents = request.ndjson.split('\n').filter((line) => line.length > 0);
+    async writeObject(request: { table: string; dt: string; hour: string; ndjson: Buffer }) {
+      const documents = request.ndjson.toString().split('\n').filter((line) => line.length > 0);
       sink.rows += documents.length;
       const key = `${request.table}/${request.dt}/${request.hour}`;
       sink.byPartition[key] = (sink.byPartition[key] ?? 0) + documents.length;

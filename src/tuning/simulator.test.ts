@@ -19,8 +19,8 @@ import type { StreamTraffic } from './traffic.js';
  */
 
 class MemorySink implements DeliverySink {
-  async writeObject(request: { ndjson: string }) {
-    const rows = request.ndjson.split('\n').filter((line) => line.length > 0).length;
+  async writeObject(request: { ndjson: Buffer }) {
+    const rows = request.ndjson.toString().split('\n').filter((line) => line.length > 0).length;
     return { rows, bytes: rows, path: '', failed: [] };
   }
   async writeErrors() {}
