@@ -93,6 +93,33 @@ describe('FirehoseSender', () => {
     expect(s.stats.bytes).toBe(10 * big + FIREHOSE_LIMITS.maxRecordBytes);
   });
 
+  it('keeps batches within 4 MiB when another shipment fills the batch while one waits for a call in flight', async () => {
+    let release: () => void = () => undefined;
+    const firstCall = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    firehoseMock.on(PutRecordBatchCommand).callsFake(async (input: PutRecordBatchCommandInput) => {
+      if (calls++ === 0) await firstCall;
+      return output(input.Records!.map(() => ok()));
+    });
+    const s = sender({ concurrency: 1 });
+    const large = Buffer.alloc(1000 * 1024, 97);
+    // Shipment A: the 5th record starts call 1 (held); the 9th must wait for it, with its record in hand.
+    const shipmentA = (async () => {
+      for (let i = 0; i < 9; i++) await s.put(large);
+    })();
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Shipment B fills the batch meanwhile, to just under the limit.
+    for (let i = 0; i < 4; i++) await s.put(Buffer.alloc(1_000_000, 98));
+    release();
+    await shipmentA;
+    await s.flush();
+    const inputs = callInputs();
+    for (const input of inputs) {
+      expect(input.Records!.reduce((n, r) => n + r.Data!.length, 0)).toBeLessThanOrEqual(FIREHOSE_LIMITS.maxBatchBytes);
+    }
+    expect(s.stats.records).toBe(13);
+  });
+
   it('refuses a record over 1,000 KiB and ignores an empty one', async () => {
     answerEach(() => true);
     const s = sender();

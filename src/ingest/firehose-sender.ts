@@ -101,7 +101,8 @@ export class FirehoseSender {
       throw new ShipmentError(`record of ${record.length} bytes exceeds Firehose's ${FIREHOSE_LIMITS.maxRecordKiB} KiB limit`, 1);
     }
     if (record.length === 0) return;
-    if (this.batch.length >= FIREHOSE_LIMITS.maxBatchRecords || this.batchBytes + record.length > FIREHOSE_LIMITS.maxBatchBytes) {
+    // Checked again after every wait: other shipments of the same stream add to the batch meanwhile.
+    while (this.batch.length >= FIREHOSE_LIMITS.maxBatchRecords || this.batchBytes + record.length > FIREHOSE_LIMITS.maxBatchBytes) {
       await this.sendCurrentBatch();
     }
     this.batch.push(record);
