@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineKind } from '../format.js';
+import { rowKernel } from '../row-kernel.js';
 import { columnNames } from '../schema.js';
 import { alb } from './alb.js';
-import { checkLineInvariants, lineMutation, mutateLine } from './property-testing.js';
+import { checkByteFastPath, checkLineInvariants, lineMutation, mutateLine } from './property-testing.js';
 
 const LB = 'app/my-loadbalancer/50dc6c495c0c9188';
 const TG = 'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067';
@@ -309,6 +310,78 @@ describe('alb golden lines', () => {
       request_transform_status: 'TransformSuccess',
     });
     expect(row(FUTURE)).toEqual(row(HTTP));
+  });
+});
+
+/** The row the byte-level fast path writes for `line` (loaded inside other bytes), or undefined when it declines. */
+function fastRow(line: string): Record<string, unknown> | undefined {
+  const parser = alb.createParser();
+  const kernel = rowKernel();
+  const bytes = Buffer.from(`"\\\n${line}\n"\\`, 'utf8');
+  const start = kernel.load(bytes, 0, bytes.length) + 3;
+  if (!parser.parseBytes!(kernel, start, start + bytes.length - 6)) {
+    expect(kernel.output().length).toBe(0);
+    return undefined;
+  }
+  const text = kernel.output().toString('utf8');
+  expect(text.endsWith('}\n')).toBe(true);
+  expect([parser.timestamp, parser.dt, parser.hour]).toEqual([run(line).timestamp, run(line).dt, run(line).hour]);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+describe('alb byte-level fast path', () => {
+  const QUERY = HTTPS.replace('"GET https://www.example.com:443/ HTTP/1.1"', '"GET https://www.example.com:443/search?q=a+b&lang=en&q=2&e=%C3%A9#top HTTP/1.1"');
+  const IPV6_CLIENT_NO_TARGET = FIXED_RESPONSE.replace('203.0.113.224:21790', '2001:db8:4538:1:bcf4:5264:e01c:f215:50718');
+  const CONTROL = HTTP.replace('"curl/7.46.0"', '"curl\t7.46.0\u0001"');
+  const ZEROS = HTTP.replace(' 34 366 ', ' 034 0366 ');
+
+  it('takes every golden line and writes exactly what the string path writes', () => {
+    expect(checkByteFastPath(alb, ALL_GOOD)).toBe(ALL_GOOD.length);
+    expect(checkByteFastPath(alb, [QUERY, IPV6_CLIENT_NO_TARGET, CONTROL, ZEROS, ...ALL_GOOD].reverse())).toBe(ALL_GOOD.length + 4);
+    expect(fastRow(ZEROS)).toMatchObject({ received_bytes: 34, sent_bytes: 366 });
+  });
+
+  it('splits an IPv6 client and a - target, and the request line', () => {
+    expect(fastRow(IPV6_CLIENT_NO_TARGET)).toEqual(row(IPV6_CLIENT_NO_TARGET));
+    expect(fastRow(IPV6_CLIENT_NO_TARGET)).toMatchObject({ client_ip: '2001:db8:4538:1:bcf4:5264:e01c:f215', client_port: 50718, request_verb: 'GET' });
+    expect(fastRow(IPV6_CLIENT_NO_TARGET)).not.toHaveProperty('target_ip');
+    expect(fastRow(IPV6_CLIENT_NO_TARGET)).not.toHaveProperty('target_port');
+    expect(fastRow(IPV6)).toMatchObject({ client_port: 50718, target_ip: '2001:db8::10', target_port: 8443, query_params: { id: '7' } });
+    expect(fastRow(BAD_REQUEST)).toEqual(row(BAD_REQUEST));
+    expect(fastRow(OLD_18)).toEqual(row(OLD_18));
+    expect(fastRow(FUTURE)).toEqual(row(HTTP));
+  });
+
+  it('reads query_params from the URL of the request', () => {
+    expect(fastRow(QUERY)).toMatchObject({
+      request_url: 'https://www.example.com:443/search?q=a+b&lang=en&q=2&e=%C3%A9#top',
+      query_params: { q: 'a b', lang: 'en', e: 'é' },
+    });
+    expect(fastRow(MID_29)).toMatchObject({ request_url: 'https://www.example.com:443/a b/c?x=1&q=hello%20world', query_params: { x: '1', q: 'hello world' } });
+    expect(fastRow(HTTP)).not.toHaveProperty('query_params');
+  });
+
+  it('escapes quotes, backslashes and control bytes in string values', () => {
+    expect(fastRow(MID_29)).toEqual(row(MID_29));
+    expect(fastRow(MID_29)).toMatchObject({ user_agent: 'Mozilla/5.0 \\"quoted\\" agent' });
+    expect(fastRow(CONTROL)).toMatchObject({ user_agent: 'curl\t7.46.0\u0001' });
+  });
+
+  it('declines, writing nothing, what it cannot write as the string path does', () => {
+    const declined = [
+      '',
+      'garbage',
+      HTTP.replace('curl/7.46.0', 'curl/7.46.0 é'), // not ASCII
+      HTTP.replace(' 0.000 0.001 ', ' .5 0.001 '), // a number the string path rewrites (0.5)
+      HTTP.replace(' 200 200 ', ' -00 200 '), // an integer it rewrites (0)
+      HTTP.replace(' 34 366 ', ' 34 x '), // not a number: an error row
+      HTTP.replace('2018-07-02T22:23:00.186641Z', '2018-07-02 22:23:00'), // no ISO time
+      HTTP.slice(0, -1), // unterminated
+      HTTP.split(' ').slice(0, 12).join(' '), // too few fields
+      `"http" ${HTTP.slice(5)}`, // a quoted type field
+    ];
+    for (const line of declined) expect(fastRow(line), line).toBeUndefined();
+    expect(checkByteFastPath(alb, declined)).toBe(0);
   });
 });
 

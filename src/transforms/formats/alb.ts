@@ -1,8 +1,10 @@
 import { LineKind, type LineParser, type LogFormat } from '../format.js';
 import { queryOfUrl, queryParamsJson } from '../query-params.js';
+import type { KernelPlan, KernelSource, RowKernel } from '../row-kernel.js';
 import { RowWriter, jsonSafetyOfTokens } from '../row-writer.js';
 import { QUERY_PARAMS_COLUMN, defineTable, type Column } from '../schema.js';
 import { IsoTimeReader, isIsoTimestamp, partitionOfIso } from '../time.js';
+import { QuotedByteTokenizer } from '../tokenize-bytes.js';
 import { QuotedTokenizer } from '../tokenize.js';
 import { hostOf, portOf, splitRequestInto, type RequestLine } from './http-fields.js';
 import { LineParserBase, isBlankLine as isBlank } from './line-parser-base.js';
@@ -87,13 +89,234 @@ function timeTextOf(line: string): string {
   return line.slice(first + 1, second);
 }
 
+/**
+ * The row kernel's slots for `parseBytes`: first the values `parse` derives by splitting fields
+ * (absent, -1, where it gets undefined), then token `i` in slot `TOKEN_SLOT + i`.
+ */
+const CLIENT_IP_SLOT = 0;
+const CLIENT_PORT_SLOT = 1;
+const TARGET_IP_SLOT = 2;
+const TARGET_PORT_SLOT = 3;
+const VERB_SLOT = 4;
+const URL_SLOT = 5;
+const PROTOCOL_SLOT = 6;
+const TOKEN_SLOT = 7;
+/** Tokens past the last field are ignored, as `parse` ignores them. */
+const MAX_TOKENS = LAST_FIELD + 1;
+
+/** Where the kernel reads each column, mirroring the values `parse` assembles. */
+const KERNEL_SOURCES: readonly KernelSource[] = schema.columns.map((_, c): KernelSource => {
+  if (c <= 2) return TOKEN_SLOT + c; // type, time, elb
+  if (c <= 6) return CLIENT_IP_SLOT + (c - 3); // client ip/port, target ip/port
+  if (c <= 13) return TOKEN_SLOT + c - 2; // the timings, status codes and byte counts: tokens 5…11
+  if (c <= 16) return VERB_SLOT + (c - 14); // verb, url, protocol
+  if (c <= LAST_FIELD + COLUMN_SHIFT) return TOKEN_SLOT + c - COLUMN_SHIFT; // user_agent… : tokens 13…
+  if (c === TIMESTAMP_INDEX) return TOKEN_SLOT + 1; // the timestamp is the time field as logged
+  if (c === QUERY_PARAMS_INDEX) return 'b';
+  return null; // _raw, _error
+});
+
+/**
+ * The slots the plan writes as JSON strings, each once, but for the time (checked to be an ISO
+ * time): on lines with a token to escape, those holding `"`, `\\` or a control character are
+ * pointed at their escaped text instead.
+ */
+const STRING_SLOTS = Int32Array.from(
+  new Set(
+    KERNEL_SOURCES.filter(
+      (source, c): source is number =>
+        typeof source === 'number' && source !== TOKEN_SLOT + 1 && (schema.columns[c].type === 'string' || schema.columns[c].type === 'timestamp'),
+    ),
+  ),
+);
+
+// The plan, compiled once per kernel (parsers are made per file or record).
+let planKernel: RowKernel | undefined;
+let kernelPlan: KernelPlan | null = null;
+
+function planIn(kernel: RowKernel): KernelPlan | null {
+  if (planKernel !== kernel) {
+    planKernel = kernel;
+    kernelPlan = kernel.plan(schema.columns, KERNEL_SOURCES);
+  }
+  return kernelPlan;
+}
+
+/** Sets the address and port slots from `ip:port` at `bytes[start, end)`, as `hostOf` and `portOf` split it. */
+function setHostPort(bytes: Uint8Array, slots: Int32Array, hostSlot: number, start: number, end: number): void {
+  let colon = end - 1;
+  // `-` has no colon: all address (null), no port.
+  while (colon >= start && bytes[colon] !== 58 /* : */) colon--;
+  const h = hostSlot * 2;
+  if (colon < start) {
+    slots[h] = start;
+    slots[h + 1] = end;
+    slots[h + 2] = -1;
+    return;
+  }
+  // `[address]:port`: the brackets go (bytes[colon - 1] is `]`, so colon - 1 > start).
+  const bracketed = bytes[start] === 91 /* [ */ && bytes[colon - 1] === 93; /* ] */
+  slots[h] = bracketed ? start + 1 : start;
+  slots[h + 1] = bracketed ? colon - 1 : colon;
+  slots[h + 2] = colon + 1;
+  slots[h + 3] = end;
+}
+
 class AlbParser extends LineParserBase implements LineParser {
   readonly header = '';
   private readonly tokenizer = new QuotedTokenizer();
+  private readonly byteTokenizer = new QuotedByteTokenizer();
+  /** `escapeStrings`: the escaped text of string slots, and the slots. */
+  private readonly escaped: string[] = new Array<string>(STRING_SLOTS.length).fill('');
+  private readonly escapedSlots = new Int32Array(STRING_SLOTS.length);
   private readonly writer = new RowWriter(schema.columns);
   private readonly values: (string | undefined)[] = new Array(schema.columns.length);
   private readonly request: RequestLine = { verb: undefined, url: undefined, protocol: undefined };
   private readonly times = new IsoTimeReader();
+
+  /**
+   * The fast path: `parse` over the byte tokenizer's ranges, for ASCII lines (byte offsets are then
+   * string indexes), with the kernel writing the row. String values that need escaping (a `"` or
+   * `\\` in the user agent) are escaped here and written from a scratch area. Declines anything
+   * else `parse` would not turn into a row as is: its checks fail, or the kernel finds a value it
+   * cannot write as the string path would (a number not in canonical form).
+   */
+  parseBytes(kernel: RowKernel, start: number, end: number): boolean {
+    const plan = planIn(kernel);
+    if (plan === null) return false;
+    const tokenizer = this.byteTokenizer;
+    let count = tokenizer.split(kernel.bytes, start, end);
+    if (tokenizer.unterminated || count < MIN_FIELDS) return false;
+    let bytes = kernel.bytes;
+    const starts = tokenizer.starts;
+    const ends = tokenizer.ends;
+    // Tokens 0 and 1 bare (token 1 starts right after the first space): token 1 is what `timeTextOf` reads.
+    const first = bytes[start];
+    if (first === 34 /* " */ || first === 91 /* [ */ || starts[1] !== ends[0] + 1) return false;
+    const timeStart = starts[1];
+    const timeEnd = ends[1];
+    const time = bytes.toString('latin1', timeStart, timeEnd);
+    if (!this.times.read(time)) return false;
+
+    // Verb, URL and protocol of the request (token 12) as `splitRequestInto` splits it; -1: undefined.
+    const requestStart = starts[12];
+    const requestEnd = ends[12];
+    const requestLength = requestEnd - requestStart;
+    let verbEnd = -1;
+    let urlStart = -1;
+    let urlEnd = -1;
+    let protocolStart = -1;
+    const noRequest =
+      bytes[requestStart] === 45 /* - */ &&
+      (requestLength === 1 ||
+        (requestLength >= 5 && bytes[requestStart + 1] === 32 && bytes[requestStart + 2] === 45 && bytes[requestStart + 3] === 32 && bytes[requestStart + 4] === 45));
+    if (!noRequest) {
+      let firstSpace = requestStart;
+      while (firstSpace < requestEnd && bytes[firstSpace] !== 32) firstSpace++;
+      urlEnd = requestEnd;
+      if (firstSpace === requestEnd) {
+        urlStart = requestStart;
+      } else {
+        let lastSpace = requestEnd - 1;
+        while (bytes[lastSpace] !== 32) lastSpace--;
+        verbEnd = firstSpace;
+        urlStart = firstSpace + 1;
+        if (lastSpace !== firstSpace) {
+          urlEnd = lastSpace;
+          protocolStart = lastSpace + 1;
+        }
+      }
+    }
+    // query_params: `queryParamsJson(queryOfUrl(url))`, decoding only the query.
+    let query: string | undefined;
+    if (urlStart >= 0) {
+      let q = urlStart;
+      while (q < urlEnd && bytes[q] !== 63 /* ? */) q++;
+      if (q < urlEnd) {
+        let hash = q + 1;
+        while (hash < urlEnd && bytes[hash] !== 35 /* # */) hash++;
+        query = queryParamsJson(bytes.toString('latin1', q + 1, hash));
+      }
+    }
+    if (!kernel.setB(query)) return false;
+
+    let slots = kernel.slots;
+    if (count > MAX_TOKENS) count = MAX_TOKENS;
+    for (let i = 0; i < count; i++) {
+      slots[(TOKEN_SLOT + i) * 2] = starts[i];
+      slots[(TOKEN_SLOT + i) * 2 + 1] = ends[i];
+    }
+    setHostPort(bytes, slots, CLIENT_IP_SLOT, starts[3], ends[3]);
+    setHostPort(bytes, slots, TARGET_IP_SLOT, starts[4], ends[4]);
+    slots[VERB_SLOT * 2] = verbEnd < 0 ? -1 : requestStart;
+    slots[VERB_SLOT * 2 + 1] = verbEnd;
+    slots[URL_SLOT * 2] = urlStart;
+    slots[URL_SLOT * 2 + 1] = urlEnd;
+    slots[PROTOCOL_SLOT * 2] = protocolStart;
+    slots[PROTOCOL_SLOT * 2 + 1] = requestEnd;
+
+    // Room for the row: keys, the line's bytes (the time twice), query_params and what escaping adds.
+    let rowBytes = plan.fixedBytes + (end - start) + (timeEnd - timeStart) + (query === undefined ? 0 : query.length * 3);
+    const escapes = tokenizer.plain ? 0 : this.escapeStrings(bytes, slots, start, end, TOKEN_SLOT + count);
+    if (escapes < 0) return false;
+    if (escapes === 0) {
+      kernel.reserve(rowBytes);
+    } else {
+      // Escaped values go after the room of the row (with a word of slack: the kernel copies in words).
+      const escaped = this.escaped;
+      let scratch = 0;
+      for (let i = 0; i < escapes; i++) {
+        rowBytes += escaped[i].length - (slots[this.escapedSlots[i] * 2 + 1] - slots[this.escapedSlots[i] * 2]);
+        scratch += escaped[i].length + 8;
+      }
+      kernel.reserve(rowBytes + 8 + scratch);
+      // `reserve` can grow the memory, which replaces `bytes` and `slots` (their contents stay).
+      bytes = kernel.bytes;
+      slots = kernel.slots;
+      let at = kernel.outputEnd + rowBytes + 8;
+      for (let i = 0; i < escapes; i++) {
+        const slot = this.escapedSlots[i];
+        const written = bytes.write(escaped[i], at, 'latin1');
+        slots[slot * 2] = at;
+        slots[slot * 2 + 1] = at + written;
+        at += written + 8;
+      }
+    }
+    if (!kernel.writeRow(plan, TOKEN_SLOT + count)) return false;
+    this.timestamp = time;
+    this.dt = this.times.dt;
+    this.hour = this.times.hour;
+    return true;
+  }
+
+  /**
+   * For a line whose tokens are not all plain: the string path writes a string value `x` as
+   * `JSON.stringify(x)`, so each string slot holding `"`, `\\` or a control character gets that
+   * text (without its quotes) in `escaped`, its slot in `escapedSlots`. Returns how many, or -1
+   * for a line with a non-ASCII byte (its offsets are not string indexes; its text may not be
+   * valid UTF-8), which takes the string path.
+   */
+  private escapeStrings(bytes: Buffer, slots: Int32Array, start: number, end: number, count: number): number {
+    for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return -1;
+    let escapes = 0;
+    for (let k = 0; k < STRING_SLOTS.length; k++) {
+      const slot = STRING_SLOTS[k];
+      if (slot >= TOKEN_SLOT && slot >= count) continue;
+      const from = slots[slot * 2];
+      const to = slots[slot * 2 + 1];
+      if (from < 0) continue;
+      let i = from;
+      for (; i < to; i++) {
+        const b = bytes[i];
+        if (b < 0x20 || b === 0x22 || b === 0x5c) break;
+      }
+      if (i === to) continue;
+      const json = JSON.stringify(bytes.toString('latin1', from, to));
+      this.escaped[escapes] = json.slice(1, -1);
+      this.escapedSlots[escapes++] = slot;
+    }
+    return escapes;
+  }
 
   locate(line: string): string {
     const time = timeTextOf(line);

@@ -44,7 +44,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each(FAST_FORMATS.map((f) => [f.table, f] as const))('%s byte-level fast path', (_table, format) => {
   it('writes exactly the rows of the string path, and takes every good sample line', () => {
     const lines = samples.get(format.table)!;
-    expect(lines.length).toBeGreaterThan(4000);
+    expect(lines.length).toBeGreaterThanOrEqual(4000);
     const taken = checkByteFastPath(format, lines);
     const parser = format.createParser();
     let rows = 0;
