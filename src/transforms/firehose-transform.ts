@@ -148,22 +148,35 @@ export function transformLineBytes(
   let hour = '';
   let errorDt = '';
   let errorHour = '';
-  while (start < end) {
-    // The kernel's buffer is replaced when its memory grows.
-    const bytes = kernel.bytes;
-    let lineEnd = bytes.indexOf(10, start);
-    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-    const next = lineEnd + 1;
-    if (lineEnd > start && bytes[lineEnd - 1] === 13) lineEnd--;
-    lines++;
+  // Without a fast path, the record is decoded once and its lines are slices of that text.
+  const text = fast ? '' : kernel.bytes.toString(encoding, start, end);
+  let textStart = 0;
+  while (fast ? start < end : textStart < text.length) {
     let kind: LineKind;
-    if (fast && parser.parseBytes!(kernel, start, lineEnd)) {
-      kind = LineKind.Row;
+    if (fast) {
+      // The kernel's buffer is replaced when its memory grows.
+      const bytes = kernel.bytes;
+      let lineEnd = bytes.indexOf(10, start);
+      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+      const next = lineEnd + 1;
+      if (lineEnd > start && bytes[lineEnd - 1] === 13) lineEnd--;
+      if (parser.parseBytes!(kernel, start, lineEnd)) {
+        kind = LineKind.Row;
+      } else {
+        kind = parser.parse(bytes.toString(encoding, start, lineEnd));
+        if (kind !== LineKind.Skip) kernel.addDocument(parser.json);
+      }
+      start = next;
     } else {
-      kind = parser.parse(bytes.toString(encoding, start, lineEnd));
+      let lineEnd = text.indexOf('\n', textStart);
+      if (lineEnd < 0) lineEnd = text.length;
+      const next = lineEnd + 1;
+      if (lineEnd > textStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+      kind = parser.parse(text.slice(textStart, lineEnd));
       if (kind !== LineKind.Skip) kernel.addDocument(parser.json);
+      textStart = next;
     }
-    start = next;
+    lines++;
     if (kind === LineKind.Row) {
       rows++;
       if (dt === '') {
