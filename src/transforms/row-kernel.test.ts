@@ -91,6 +91,24 @@ describe('RowKernel', () => {
     );
   });
 
+  it('writes a field slot from a text the parser gives (an escaped value) instead of the line', () => {
+    const kernel = new RowKernel();
+    const columns: Column[] = [
+      { name: 'a', type: 'string' },
+      { name: 'b', type: 'string' },
+    ];
+    const plan = kernel.plan(columns, [0, 1])!;
+    const line = Buffer.from('x\ty"z');
+    const start = kernel.load(line, 0, line.length);
+    kernel.setRange(0, start, start + 1);
+    kernel.setRange(1, start + 2, start + line.length);
+    expect(kernel.setText(1, 'y\\"z')).toBe(true);
+    kernel.reserve(plan.fixedBytes + 16);
+    expect(kernel.writeRow(plan, 2)).toBe(true);
+    expect(kernel.output().toString('latin1')).toBe('{"a":"x","b":"y\\"z"}\n');
+    expect(kernel.setText(0, 'q'.repeat(70_000))).toBe(false);
+  });
+
   it('grows its memory for records and outputs larger than it has, keeping what it wrote', () => {
     const kernel = new RowKernel();
     const columns: Column[] = [{ name: 'text', type: 'string' }];

@@ -45,7 +45,10 @@ const DERIVED_A = 8192;
 const DERIVED_A_BYTES = 4096;
 const DERIVED_B = DERIVED_A + DERIVED_A_BYTES;
 const DERIVED_B_BYTES = 61440;
-const PLANS = DERIVED_B + DERIVED_B_BYTES;
+/** Texts a parser gives for field slots (`setText`), one line's worth at a time. */
+const TEXTS = DERIVED_B + DERIVED_B_BYTES;
+const TEXTS_BYTES = 65536;
+const PLANS = TEXTS + TEXTS_BYTES;
 const PLANS_END = 1 << 20;
 const INPUT = PLANS_END;
 /** Room after every area the kernel reads or writes in 8-byte words. */
@@ -112,6 +115,7 @@ export class RowKernel {
   private plansEnd = PLANS;
   private readonly plans = new WeakMap<readonly Column[], Map<string, KernelPlan | null>>();
   private derivedA: string | undefined;
+  private textsEnd = TEXTS;
 
   constructor() {
     this.memory = new wasm.Memory({ initial: (INPUT + (1 << 20)) / PAGE });
@@ -129,6 +133,7 @@ export class RowKernel {
     this.bytes.fill(0, INPUT + length, INPUT + length + SLACK);
     this.inputEnd = INPUT + length;
     this.outputStart = this.outputEnd = this.inputEnd + SLACK;
+    this.textsEnd = TEXTS;
     return INPUT;
   }
 
@@ -158,6 +163,20 @@ export class RowKernel {
   setRange(slot: number, start: number, end: number): void {
     this.slots[slot * 2] = start;
     this.slots[slot * 2 + 1] = end;
+  }
+
+  /**
+   * Points field slot `slot` at `text` (ASCII JSON string content, e.g. a value the parser escaped)
+   * instead of a range of the line; false when the line's texts do not fit (decline the line).
+   * Texts last until the next `writeRow` or `load`.
+   */
+  setText(slot: number, text: string): boolean {
+    if (this.textsEnd + text.length + SLACK > TEXTS + TEXTS_BYTES) return false;
+    const written = this.bytes.write(text, this.textsEnd, 'latin1');
+    this.slots[slot * 2] = this.textsEnd;
+    this.slots[slot * 2 + 1] = this.textsEnd + written;
+    this.textsEnd += written + SLACK;
+    return true;
   }
 
   /** The derived string value `a` (undefined: absent). ASCII with nothing to escape; false when too long. */
@@ -196,6 +215,7 @@ export class RowKernel {
    */
   writeRow(plan: KernelPlan, count: number): boolean {
     const end = this.exports.writeRow(plan.offset, SLOTS, count, this.outputEnd);
+    this.textsEnd = TEXTS;
     if (end < 0) return false;
     this.outputEnd = end;
     return true;

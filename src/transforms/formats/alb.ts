@@ -166,9 +166,6 @@ class AlbParser extends LineParserBase implements LineParser {
   readonly header = '';
   private readonly tokenizer = new QuotedTokenizer();
   private readonly byteTokenizer = new QuotedByteTokenizer();
-  /** `escapeStrings`: the escaped text of string slots, and the slots. */
-  private readonly escaped: string[] = new Array<string>(STRING_SLOTS.length).fill('');
-  private readonly escapedSlots = new Int32Array(STRING_SLOTS.length);
   private readonly writer = new RowWriter(schema.columns);
   private readonly values: (string | undefined)[] = new Array(schema.columns.length);
   private readonly request: RequestLine = { verb: undefined, url: undefined, protocol: undefined };
@@ -177,7 +174,7 @@ class AlbParser extends LineParserBase implements LineParser {
   /**
    * The fast path: `parse` over the byte tokenizer's ranges, for ASCII lines (byte offsets are then
    * string indexes), with the kernel writing the row. String values that need escaping (a `"` or
-   * `\\` in the user agent) are escaped here and written from a scratch area. Declines anything
+   * `\\` in the user agent) are escaped here and given to the kernel as texts. Declines anything
    * else `parse` would not turn into a row as is: its checks fail, or the kernel finds a value it
    * cannot write as the string path would (a number not in canonical form).
    */
@@ -187,7 +184,7 @@ class AlbParser extends LineParserBase implements LineParser {
     const tokenizer = this.byteTokenizer;
     let count = tokenizer.split(kernel.bytes, start, end);
     if (tokenizer.unterminated || count < MIN_FIELDS) return false;
-    let bytes = kernel.bytes;
+    const bytes = kernel.bytes;
     const starts = tokenizer.starts;
     const ends = tokenizer.ends;
     // Tokens 0 and 1 bare (token 1 starts right after the first space): token 1 is what `timeTextOf` reads.
@@ -240,7 +237,7 @@ class AlbParser extends LineParserBase implements LineParser {
     }
     if (!kernel.setB(query)) return false;
 
-    let slots = kernel.slots;
+    const slots = kernel.slots;
     if (count > MAX_TOKENS) count = MAX_TOKENS;
     for (let i = 0; i < count; i++) {
       slots[(TOKEN_SLOT + i) * 2] = starts[i];
@@ -256,32 +253,9 @@ class AlbParser extends LineParserBase implements LineParser {
     slots[PROTOCOL_SLOT * 2 + 1] = requestEnd;
 
     // Room for the row: keys, the line's bytes (the time twice), query_params and what escaping adds.
-    let rowBytes = plan.fixedBytes + (end - start) + (timeEnd - timeStart) + (query === undefined ? 0 : query.length * 3);
-    const escapes = tokenizer.plain ? 0 : this.escapeStrings(bytes, slots, start, end, TOKEN_SLOT + count);
-    if (escapes < 0) return false;
-    if (escapes === 0) {
-      kernel.reserve(rowBytes);
-    } else {
-      // Escaped values go after the room of the row (with a word of slack: the kernel copies in words).
-      const escaped = this.escaped;
-      let scratch = 0;
-      for (let i = 0; i < escapes; i++) {
-        rowBytes += escaped[i].length - (slots[this.escapedSlots[i] * 2 + 1] - slots[this.escapedSlots[i] * 2]);
-        scratch += escaped[i].length + 8;
-      }
-      kernel.reserve(rowBytes + 8 + scratch);
-      // `reserve` can grow the memory, which replaces `bytes` and `slots` (their contents stay).
-      bytes = kernel.bytes;
-      slots = kernel.slots;
-      let at = kernel.outputEnd + rowBytes + 8;
-      for (let i = 0; i < escapes; i++) {
-        const slot = this.escapedSlots[i];
-        const written = bytes.write(escaped[i], at, 'latin1');
-        slots[slot * 2] = at;
-        slots[slot * 2 + 1] = at + written;
-        at += written + 8;
-      }
-    }
+    const escapedBytes = tokenizer.plain ? 0 : this.escapeStrings(kernel, bytes, slots, start, end, TOKEN_SLOT + count);
+    if (escapedBytes < 0) return false;
+    kernel.reserve(plan.fixedBytes + (end - start) + (timeEnd - timeStart) + (query === undefined ? 0 : query.length * 3) + escapedBytes);
     if (!kernel.writeRow(plan, TOKEN_SLOT + count)) return false;
     this.timestamp = time;
     this.dt = this.times.dt;
@@ -291,14 +265,14 @@ class AlbParser extends LineParserBase implements LineParser {
 
   /**
    * For a line whose tokens are not all plain: the string path writes a string value `x` as
-   * `JSON.stringify(x)`, so each string slot holding `"`, `\\` or a control character gets that
-   * text (without its quotes) in `escaped`, its slot in `escapedSlots`. Returns how many, or -1
-   * for a line with a non-ASCII byte (its offsets are not string indexes; its text may not be
-   * valid UTF-8), which takes the string path.
+   * `JSON.stringify(x)`, so each string slot holding `"`, `\\` or a control character is pointed at
+   * that text (without its quotes) with `kernel.setText`. Returns the bytes escaping adds, or -1
+   * to decline: a non-ASCII byte (its offsets are not string indexes; its text may not be valid
+   * UTF-8), or more escaped text than the kernel holds for a line.
    */
-  private escapeStrings(bytes: Buffer, slots: Int32Array, start: number, end: number, count: number): number {
+  private escapeStrings(kernel: RowKernel, bytes: Buffer, slots: Int32Array, start: number, end: number, count: number): number {
     for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return -1;
-    let escapes = 0;
+    let added = 0;
     for (let k = 0; k < STRING_SLOTS.length; k++) {
       const slot = STRING_SLOTS[k];
       if (slot >= TOKEN_SLOT && slot >= count) continue;
@@ -311,11 +285,11 @@ class AlbParser extends LineParserBase implements LineParser {
         if (b < 0x20 || b === 0x22 || b === 0x5c) break;
       }
       if (i === to) continue;
-      const json = JSON.stringify(bytes.toString('latin1', from, to));
-      this.escaped[escapes] = json.slice(1, -1);
-      this.escapedSlots[escapes++] = slot;
+      const escaped = JSON.stringify(bytes.toString('latin1', from, to)).slice(1, -1);
+      if (!kernel.setText(slot, escaped)) return -1;
+      added += escaped.length - (to - from);
     }
-    return escapes;
+    return added;
   }
 
   locate(line: string): string {
