@@ -164,10 +164,6 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
   }
 }
 
-function isBlank(text: string): boolean {
-  return text.trim().length === 0;
-}
-
 /** Nothing but JSON whitespace; stops at the first other character (a document's `{`, at once). */
 function isBlankText(text: string | Buffer): boolean {
   const length = text.length;
@@ -223,7 +219,7 @@ function documentsOf(request: ParquetWriteRequest): Document[] {
   for (let index = 0; index < texts.length; index++) {
     // DuckDB's reader skips a byte-order mark at the start of the file, so the fast path does too.
     const text = index === 0 && texts[0].startsWith('\ufeff') ? texts[0].slice(1) : texts[index];
-    if (!isBlank(text)) documents.push({ index, text });
+    if (!isBlankText(text)) documents.push({ index, text });
   }
   return documents;
 }
