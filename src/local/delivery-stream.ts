@@ -402,13 +402,11 @@ export function countDataLines(format: LogFormat, data: Buffer): number {
   return count;
 }
 
-/** Firehose's checks of a transform response: every id once, known results, base64 data, partition keys, size. */
-export function validateResponse(records: readonly PendingRecord[] | readonly { recordId: string }[], response: unknown): { code: string; message: string } | undefined {
-  const checked = checkResponse(records, response);
-  return 'code' in checked ? checked : undefined;
-}
-
-/** `validateResponse`, also returning each output record's decoded data (undefined unless Ok), in response order. */
+/**
+ * Firehose's checks of a transform response: every id once, known results, base64 data, partition
+ * keys, size. Returns the failure, or each output record's decoded data (undefined unless Ok), in
+ * response order.
+ */
 function checkResponse(
   records: readonly PendingRecord[] | readonly { recordId: string }[],
   response: unknown,
