@@ -77,6 +77,11 @@ export interface LocalDeliveryStreamOptions {
   readonly maxActivePartitions: number;
   /** Local-only memory bound across all partition buffers; the largest is delivered early past it. */
   readonly maxBufferedBytes?: number;
+  /**
+   * Objects being written at once (local only). Past one, the stream goes on transforming and
+   * partitioning while the sink writes (DuckDB works in its own threads). @default 1
+   */
+  readonly concurrentDeliveries?: number;
   readonly clock?: Clock;
   /** The transform; defaults to the in-process handler for the stream's table. */
   readonly transform?: TransformInvoker;
@@ -103,6 +108,20 @@ export interface StreamStats {
   objectBytes: number;
   errorRecords: number;
   peakActivePartitions: number;
+}
+
+/** An object the stream wrote. */
+export interface Delivery {
+  readonly dt: string;
+  readonly hour: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** The JSON documents' size (what the S3 buffer counted). */
+  readonly jsonBytes: number;
+  readonly openedAt: number;
+  readonly deliveredAt: number;
+  /** Why it was delivered: its buffer reached the size or the interval, or the stream was flushed. */
+  readonly reason: string;
 }
 
 interface PendingRecord {
@@ -137,8 +156,9 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     errorRecords: 0,
     peakActivePartitions: 0,
   };
-  /** Every object written, with its partition and delivery reason (for the tuning comparison and tests). */
-  readonly deliveries: { dt: string; hour: string; rows: number; bytes: number; jsonBytes: number; openedAt: number; deliveredAt: number; reason: string }[] = [];
+  private readonly deliverySlots: (Delivery | null | undefined)[] = [];
+  private readonly writing = new Set<Promise<void>>();
+  private deliveryFailure: { error: unknown } | undefined;
 
   private readonly clock: Clock;
   private readonly processorBuffer: SizeIntervalBuffer<PendingRecord>;
@@ -164,6 +184,14 @@ export class LocalDeliveryStream implements LocalStreamTarget {
 
   get table(): string {
     return this.options.format.table;
+  }
+
+  /**
+   * Every object written, in the order the stream decided to deliver them, with its partition and
+   * delivery reason (for the tuning comparison and tests); objects still being written are left out.
+   */
+  get deliveries(): readonly Delivery[] {
+    return this.deliverySlots.filter((d): d is Delivery => d !== null && d !== undefined);
   }
 
   /** Accepts records (PutRecord/PutRecordBatch payloads), in order. */
@@ -196,6 +224,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
       const pending = this.processorBuffer.take('flush');
       if (pending !== undefined) await this.process(pending.items);
       for (const [partition, flushed] of this.partitions.takeAll()) await this.deliver(partition, flushed);
+      await this.settleDeliveries();
     });
   }
 
@@ -205,7 +234,11 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    const checked = async (): Promise<T> => {
+      this.throwIfDeliveryFailed();
+      return work();
+    };
+    const run = this.queue.then(checked, checked);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -302,7 +335,35 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     for (const [partition, flushed] of this.partitions.takeDue(this.clock.now())) await this.deliver(partition, flushed);
   }
 
+  /**
+   * Starts writing a partition's object and returns once fewer than `concurrentDeliveries` writes are
+   * running. A write that fails (the lake cannot be written) fails the stream: every later call
+   * rejects with that error, so a local run stops loudly instead of losing the object.
+   */
   private async deliver(partition: string, flushed: Flushed<PartitionItem>): Promise<void> {
+    const slot = this.deliverySlots.length;
+    this.deliverySlots.push(undefined);
+    const write = this.writeObject(partition, flushed, slot).catch((error: unknown) => {
+      this.deliverySlots[slot] = null;
+      this.deliveryFailure ??= { error };
+    });
+    const tracked = write.finally(() => this.writing.delete(tracked));
+    this.writing.add(tracked);
+    const limit = Math.max(1, this.options.concurrentDeliveries ?? 1);
+    while (this.writing.size >= limit) await Promise.race(this.writing);
+    this.throwIfDeliveryFailed();
+  }
+
+  private async settleDeliveries(): Promise<void> {
+    while (this.writing.size > 0) await Promise.race(this.writing);
+    this.throwIfDeliveryFailed();
+  }
+
+  private throwIfDeliveryFailed(): void {
+    if (this.deliveryFailure !== undefined) throw this.deliveryFailure.error;
+  }
+
+  private async writeObject(partition: string, flushed: Flushed<PartitionItem>, slot: number): Promise<void> {
     const [dtPart, hourPart] = partition.split('/');
     const dt = dtPart.slice(3);
     const hour = hourPart.slice(5);
@@ -320,10 +381,11 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     for (const f of written.failed) if (f.document.indexOf(ERROR_KEY_TEXT) >= 0) failedErrorRows++;
     this.stats.errorRows += counted.errorDocuments - failedErrorRows;
     this.stats.rows += counted.documents - counted.errorDocuments - (written.failed.length - failedErrorRows);
+    this.deliverySlots[slot] = null;
     if (written.rows > 0) {
       this.stats.objects++;
       this.stats.objectBytes += written.bytes;
-      this.deliveries.push({ dt, hour, rows: written.rows, bytes: written.bytes, jsonBytes: flushed.bytes, openedAt: flushed.openedAt, deliveredAt, reason: flushed.reason });
+      this.deliverySlots[slot] = { dt, hour, rows: written.rows, bytes: written.bytes, jsonBytes: flushed.bytes, openedAt: flushed.openedAt, deliveredAt, reason: flushed.reason };
     }
     if (written.failed.length > 0) {
       this.stats.conversionFailedDocuments += written.failed.length;

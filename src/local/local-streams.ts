@@ -17,6 +17,8 @@ export interface LocalStreamsOptions {
   readonly transformFor?: (table: TableName) => TransformInvoker | undefined;
   /** Local-only cap on bytes buffered across a stream's partitions. */
   readonly maxBufferedBytesPerStream?: number;
+  /** Objects a stream writes at once while it goes on transforming. @default 2 */
+  readonly concurrentDeliveries?: number;
 }
 
 /** One local delivery stream per table, configured from `loghose.config.json` like the CDK stack. */
@@ -40,6 +42,7 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
         buffering: { sizeBytes: config.buffering.sizeMiB * 1024 * 1024, intervalMs: config.buffering.intervalSeconds * 1000 },
         maxActivePartitions: config.maxActivePartitions,
         maxBufferedBytes: options.maxBufferedBytesPerStream ?? 64 * 1024 * 1024,
+        concurrentDeliveries: options.concurrentDeliveries ?? 2,
         transform: options.transformFor?.(table),
       }),
     );
