@@ -1,20 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { FIREHOSE_LIMITS } from '../config/limits.js';
 import type { LogFormat } from '../transforms/format.js';
 import { LineKind } from '../transforms/format.js';
-import {
-  decodeBase64,
-  transformFirehoseEvent,
-  type FirehoseOutputRecord,
-  type FirehoseTransformEvent,
-  type FirehoseTransformResponse,
-} from '../transforms/firehose-transform.js';
+import { transformFirehoseEvent } from '../transforms/firehose-transform.js';
 import { PartitionedBuffers, SizeIntervalBuffer, type BufferHints, type Flushed } from './buffer.js';
 import { systemClock, type Clock } from './clock.js';
+import { SpillDirectory, type DocumentSpill } from './document-spill.js';
 import type { LocalStreamTarget } from './firehose-endpoint.js';
 import type { ErrorOutputType } from './lake.js';
+import {
+  ERROR_KEY_TEXT,
+  inProcessInvoker,
+  type CheckedOutput,
+  type InvocationOutcome,
+  type ProcessorInvoker,
+  type TransformInvoker,
+} from './processor-invocation.js';
 
-export type { ErrorOutputType };
+export type { ErrorOutputType, TransformInvoker };
 
 /**
  * Amazon Data Firehose's semantics on one machine, for one delivery stream (one table):
@@ -25,9 +26,11 @@ export type { ErrorOutputType };
  *   everything that fails lands under the error prefix as Firehose's error-record JSON with the raw data.
  *
  * Time comes from the injected clock; the stream acts only when called (`put`, `tick`, `flush`).
- * Calls are serialised, so the endpoint may call `put` concurrently.
+ * Calls are serialised, so the endpoint may call `put` concurrently. A put returns once its records
+ * are buffered and every invocation and object write beyond the configured concurrency has
+ * finished (with the defaults, one of each: calls behave as if everything ran inline). Partition
+ * buffers live on disk (see document-spill).
  */
-
 
 /** Firehose's error-record JSON, one per failed record under the error prefix. */
 export interface ErrorRecord {
@@ -51,21 +54,20 @@ export interface ConversionFailure {
 /** Where delivered data goes: the on-disk lake locally. */
 export interface DeliverySink {
   /**
-   * Converts JSON documents (one per line of `ndjson`, newline-terminated) to one Parquet object of
-   * the partition; reports documents that did not convert.
+   * Converts JSON documents (one per line of the file at `ndjsonPath`, newline-terminated) to one
+   * Parquet object of the partition; reports documents that did not convert. The file belongs to
+   * the stream, which removes it once the call settles.
    */
   writeObject(request: {
     table: string;
     stream: string;
     dt: string;
     hour: string;
-    ndjson: Buffer;
+    ndjsonPath: string;
     deliveredAt: number;
   }): Promise<{ rows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
   writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }): Promise<void>;
 }
-
-export type TransformInvoker = (event: FirehoseTransformEvent) => FirehoseTransformResponse | Promise<FirehoseTransformResponse>;
 
 export interface LocalDeliveryStreamOptions {
   readonly name: string;
@@ -75,16 +77,31 @@ export interface LocalDeliveryStreamOptions {
   readonly processor: BufferHints & { readonly retries: number };
   readonly buffering: BufferHints;
   readonly maxActivePartitions: number;
-  /** Local-only memory bound across all partition buffers; the largest is delivered early past it. */
-  readonly maxBufferedBytes?: number;
   /**
-   * Objects being written at once (local only). Past one, the stream goes on transforming and
-   * partitioning while the sink writes (DuckDB works in its own threads). @default 1
+   * Local-only bound on the bytes buffered across partitions (on disk); past it the largest
+   * buffer is delivered early.
    */
+  readonly maxBufferedBytes?: number;
+  /** Objects written at once (local only; each DuckDB write holds its row groups in memory). @default 1 */
   readonly concurrentDeliveries?: number;
+  /**
+   * Objects queued or being written before the stream waits for a write to finish (local only).
+   * Past one, the stream goes on transforming and partitioning while the sink writes (DuckDB works
+   * in its own threads); queued objects wait on disk. @default 1
+   */
+  readonly queuedDeliveries?: number;
+  /**
+   * Processor invocations running at once, like a Lambda function's concurrency (local only).
+   * Their results are applied in the order the invocations were made. @default 1
+   */
+  readonly concurrentInvocations?: number;
+  /** Directory for the partition buffers' files; by default the process's own under the OS temp directory. */
+  readonly bufferDir?: string;
   readonly clock?: Clock;
-  /** The transform; defaults to the in-process handler for the stream's table. */
+  /** The transform, run in this thread; defaults to the in-process handler for the stream's table. */
   readonly transform?: TransformInvoker;
+  /** Or the whole invocation (event, transform, response check), e.g. in a worker thread; wins over `transform`. */
+  readonly invoker?: ProcessorInvoker;
 }
 
 export interface StreamStats {
@@ -131,9 +148,17 @@ interface PendingRecord {
 }
 
 interface PartitionItem {
-  /** Newline-separated JSON documents (UTF-8), as the transform returned them. */
-  readonly documents: Buffer;
+  /** The buffer's file; every item of one buffer shares it. */
+  readonly spill: DocumentSpill;
   readonly arrival: number;
+  readonly documents: number;
+  readonly errorDocuments: number;
+}
+
+/** A processor invocation made and not yet applied. */
+interface Invocation {
+  readonly records: PendingRecord[];
+  readonly outcome: Promise<{ outcome: InvocationOutcome; attempts: number }>;
 }
 
 export class LocalDeliveryStream implements LocalStreamTarget {
@@ -156,26 +181,37 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     errorRecords: 0,
     peakActivePartitions: 0,
   };
-  private readonly deliverySlots: (Delivery | null | undefined)[] = [];
-  private readonly writing = new Set<Promise<void>>();
-  private deliveryFailure: { error: unknown } | undefined;
 
   private readonly clock: Clock;
   private readonly processorBuffer: SizeIntervalBuffer<PendingRecord>;
   private readonly partitions: PartitionedBuffers<PartitionItem>;
-  private readonly transform: TransformInvoker;
+  private readonly spillOf = new WeakMap<SizeIntervalBuffer<PartitionItem>, DocumentSpill>();
+  private readonly spills: SpillDirectory;
+  private readonly invoke: ProcessorInvoker;
   private readonly lambdaArn: string;
+  private readonly region: string;
   private queue: Promise<unknown> = Promise.resolve();
   private sequence = 0;
+  /** Invocations made, applied one after another in this order. */
+  private readonly invocations: Invocation[] = [];
+  private applying: Promise<void> | undefined;
+  private readonly deliverySlots: (Delivery | null | undefined)[] = [];
+  private readonly deliveryQueue: (() => Promise<void>)[] = [];
+  private writersRunning = 0;
+  private writeDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  private failure: { error: unknown } | undefined;
 
   constructor(private readonly options: LocalDeliveryStreamOptions) {
-    const region = options.region ?? 'us-east-1';
-    this.arn = `arn:aws:firehose:${region}:000000000000:deliverystream/${options.name}`;
-    this.lambdaArn = `arn:aws:lambda:${region}:000000000000:function:${options.name}-transform:$LATEST`;
+    this.region = options.region ?? 'us-east-1';
+    this.arn = `arn:aws:firehose:${this.region}:000000000000:deliverystream/${options.name}`;
+    this.lambdaArn = `arn:aws:lambda:${this.region}:000000000000:function:${options.name}-transform:$LATEST`;
     this.clock = options.clock ?? systemClock;
     this.processorBuffer = new SizeIntervalBuffer(options.processor);
     this.partitions = new PartitionedBuffers(options.buffering, options.maxActivePartitions);
-    this.transform = options.transform ?? ((event) => transformFirehoseEvent(event, { format: options.format }).response);
+    this.spills = new SpillDirectory(options.bufferDir);
+    this.invoke =
+      options.invoker ??
+      inProcessInvoker(options.transform ?? ((event) => transformFirehoseEvent(event, { format: options.format }).response));
   }
 
   get name(): string {
@@ -203,7 +239,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         this.stats.bytesIn += data.length;
         const record: PendingRecord = { recordId: `${now}-${(this.sequence++).toString(36)}`, arrival: now, data };
         const full = this.processorBuffer.add(record, data.length, now);
-        if (full !== undefined) await this.process(full.items);
+        if (full !== undefined) await this.startInvocation(full.items);
       }
       await this.deliverDue();
     });
@@ -213,7 +249,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   tick(): Promise<void> {
     return this.serialised(async () => {
       const due = this.processorBuffer.takeIfDue(this.clock.now());
-      if (due !== undefined) await this.process(due.items);
+      if (due !== undefined) await this.startInvocation(due.items);
       await this.deliverDue();
     });
   }
@@ -222,7 +258,8 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   flush(): Promise<void> {
     return this.serialised(async () => {
       const pending = this.processorBuffer.take('flush');
-      if (pending !== undefined) await this.process(pending.items);
+      if (pending !== undefined) await this.startInvocation(pending.items);
+      await this.settleInvocations();
       for (const [partition, flushed] of this.partitions.takeAll()) await this.deliver(partition, flushed);
       await this.settleDeliveries();
     });
@@ -235,7 +272,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
     const checked = async (): Promise<T> => {
-      this.throwIfDeliveryFailed();
+      this.throwIfFailed();
       return work();
     };
     const run = this.queue.then(checked, checked);
@@ -243,47 +280,67 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     return run;
   }
 
-  private async process(records: PendingRecord[]): Promise<void> {
-    const event: FirehoseTransformEvent = {
-      invocationId: randomUUID(),
-      deliveryStreamArn: this.arn,
-      region: this.options.region ?? 'us-east-1',
-      records: records.map((r) => ({ recordId: r.recordId, approximateArrivalTimestamp: r.arrival, data: r.data.toString('base64') })),
-    };
-    const attempts = 1 + this.options.processor.retries;
-    let lastError = '';
-    let lastCode = 'Lambda.FunctionError';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      this.stats.invocations++;
-      let response: FirehoseTransformResponse;
-      try {
-        response = await this.transform(event);
-      } catch (error) {
-        this.stats.failedInvocations++;
-        lastCode = 'Lambda.FunctionError';
-        lastError = `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`;
-        continue;
-      }
-      const checked = checkResponse(records, response);
-      if ('code' in checked) {
-        this.stats.failedInvocations++;
-        lastCode = checked.code;
-        lastError = checked.message;
-        continue;
-      }
-      await this.accept(records, response.records, checked.data, attempt);
-      return;
-    }
-    await this.failRaw('processing-failed', records, attempts, lastCode, lastError);
+  /**
+   * A failure of the stream itself (the lake or the buffer directory cannot be written): every
+   * later call rejects with it, so a local run stops loudly instead of losing data.
+   */
+  private fail(error: unknown): void {
+    this.failure ??= { error };
   }
 
-  private async accept(records: PendingRecord[], outputs: FirehoseOutputRecord[], data: readonly (Buffer | undefined)[], attempts: number): Promise<void> {
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /** Makes an invocation and returns once at most `concurrentInvocations` are waiting to be applied. */
+  private async startInvocation(records: PendingRecord[]): Promise<void> {
+    this.invocations.push({ records, outcome: this.invokeWithRetries(records) });
+    this.applying ??= this.applyInvocations().finally(() => (this.applying = undefined));
+    const limit = Math.max(1, this.options.concurrentInvocations ?? 1);
+    while (this.invocations.length >= limit && this.applying !== undefined) await this.applying;
+    this.throwIfFailed();
+  }
+
+  private async settleInvocations(): Promise<void> {
+    while (this.applying !== undefined) await this.applying;
+    this.throwIfFailed();
+  }
+
+  /** Applies made invocations in order until none is left; never rejects (failures fail the stream). */
+  private async applyInvocations(): Promise<void> {
+    try {
+      for (;;) {
+        const next = this.invocations[0];
+        if (next === undefined) return;
+        const { outcome, attempts } = await next.outcome;
+        if (outcome.ok) await this.accept(next.records, outcome.outputs, attempts);
+        else await this.failRaw('processing-failed', next.records, attempts, outcome.code, outcome.message);
+        this.invocations.shift();
+      }
+    } catch (error) {
+      this.fail(error);
+      this.invocations.length = 0;
+    }
+  }
+
+  private async invokeWithRetries(records: PendingRecord[]): Promise<{ outcome: InvocationOutcome; attempts: number }> {
+    const attempts = 1 + this.options.processor.retries;
+    let outcome: InvocationOutcome = { ok: false, code: 'Lambda.FunctionError', message: 'not invoked' };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      this.stats.invocations++;
+      outcome = await this.invoke({ deliveryStreamArn: this.arn, region: this.region, records });
+      if (outcome.ok) return { outcome, attempts: attempt };
+      this.stats.failedInvocations++;
+    }
+    return { outcome, attempts };
+  }
+
+  private async accept(records: PendingRecord[], outputs: readonly CheckedOutput[], attempts: number): Promise<void> {
     const byId = new Map(records.map((r) => [r.recordId, r]));
     const failed: PendingRecord[] = [];
     const exceeded: PendingRecord[] = [];
     const now = this.clock.now();
-    for (let i = 0; i < outputs.length; i++) {
-      const output = outputs[i];
+    for (const output of outputs) {
       const source = byId.get(output.recordId)!;
       if (output.result === 'Dropped') {
         this.stats.droppedRecords++;
@@ -293,19 +350,25 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         failed.push(source);
         continue;
       }
-      const keys = output.metadata?.partitionKeys;
-      const partition = `dt=${keys!.dt}/hour=${keys!.hour}`;
+      const partition = `dt=${output.partition!.dt}/hour=${output.partition!.hour}`;
       const buffer = this.partitions.admit(partition);
       if (buffer === undefined) {
         exceeded.push(source);
         continue;
       }
       this.stats.okRecords++;
-      const documents = data[i]!;
-      const flushed = this.partitions.add(partition, buffer, { documents, arrival: source.arrival }, documents.length, now);
+      const documents = output.documents!;
+      let spill = this.spillOf.get(buffer);
+      if (spill === undefined) {
+        spill = this.spills.open();
+        this.spillOf.set(buffer, spill);
+      }
+      spill.append(documents);
+      const item: PartitionItem = { spill, arrival: source.arrival, documents: output.documentCount, errorDocuments: output.errorDocumentCount };
+      const flushed = this.partitions.add(partition, buffer, item, documents.length, now);
       this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
       if (flushed !== undefined) await this.deliver(partition, flushed);
-      await this.boundMemory();
+      await this.boundBuffers();
     }
     if (failed.length > 0) {
       await this.failRaw('processing-failed', failed, attempts, 'Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record');
@@ -321,7 +384,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     }
   }
 
-  private async boundMemory(): Promise<void> {
+  private async boundBuffers(): Promise<void> {
     const limit = this.options.maxBufferedBytes;
     if (limit === undefined) return;
     while (this.partitions.bufferedBytes > limit) {
@@ -336,51 +399,77 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   }
 
   /**
-   * Starts writing a partition's object and returns once fewer than `concurrentDeliveries` writes are
-   * running. A write that fails (the lake cannot be written) fails the stream: every later call
-   * rejects with that error, so a local run stops loudly instead of losing the object.
+   * Queues a partition's object for writing (its documents are on disk) and returns once fewer
+   * than `queuedDeliveries` objects are queued or being written.
    */
   private async deliver(partition: string, flushed: Flushed<PartitionItem>): Promise<void> {
     const slot = this.deliverySlots.length;
     this.deliverySlots.push(undefined);
-    const write = this.writeObject(partition, flushed, slot).catch((error: unknown) => {
-      this.deliverySlots[slot] = null;
-      this.deliveryFailure ??= { error };
-    });
-    const tracked = write.finally(() => this.writing.delete(tracked));
-    this.writing.add(tracked);
-    const limit = Math.max(1, this.options.concurrentDeliveries ?? 1);
-    while (this.writing.size >= limit) await Promise.race(this.writing);
-    this.throwIfDeliveryFailed();
+    this.deliveryQueue.push(() =>
+      this.writeObject(partition, flushed, slot).catch((error: unknown) => {
+        this.deliverySlots[slot] = null;
+        this.fail(error);
+      }),
+    );
+    this.startWriters();
+    const depth = Math.max(1, this.options.queuedDeliveries ?? 1);
+    while (this.deliveryQueue.length + this.writersRunning >= depth) await this.nextWrite();
+    this.throwIfFailed();
+  }
+
+  private startWriters(): void {
+    const writers = Math.max(1, this.options.concurrentDeliveries ?? 1);
+    while (this.writersRunning < writers && this.deliveryQueue.length > 0) {
+      const write = this.deliveryQueue.shift()!;
+      this.writersRunning++;
+      void write().finally(() => {
+        this.writersRunning--;
+        const wake = this.writeDone;
+        this.writeDone = undefined;
+        wake?.resolve();
+        this.startWriters();
+      });
+    }
+  }
+
+  /** Resolves when the next object write finishes. */
+  private nextWrite(): Promise<void> {
+    if (this.writeDone === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.writeDone = { promise, resolve };
+    }
+    return this.writeDone.promise;
   }
 
   private async settleDeliveries(): Promise<void> {
-    while (this.writing.size > 0) await Promise.race(this.writing);
-    this.throwIfDeliveryFailed();
-  }
-
-  private throwIfDeliveryFailed(): void {
-    if (this.deliveryFailure !== undefined) throw this.deliveryFailure.error;
+    while (this.deliveryQueue.length + this.writersRunning > 0) await this.nextWrite();
+    this.throwIfFailed();
   }
 
   private async writeObject(partition: string, flushed: Flushed<PartitionItem>, slot: number): Promise<void> {
     const [dtPart, hourPart] = partition.split('/');
     const dt = dtPart.slice(3);
     const hour = hourPart.slice(5);
-    // The transform's records are newline-terminated documents: joined, not split and rejoined.
-    const parts: Buffer[] = [];
+    const spill = flushed.items[0].spill;
+    let documents = 0;
+    let errorDocuments = 0;
     for (const item of flushed.items) {
-      parts.push(item.documents);
-      if (item.documents.length > 0 && item.documents[item.documents.length - 1] !== 10) parts.push(NEWLINE);
+      documents += item.documents;
+      errorDocuments += item.errorDocuments;
     }
-    const ndjson = Buffer.concat(parts);
     const deliveredAt = this.clock.now();
-    const written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, ndjson, deliveredAt });
-    const counted = countDocuments(ndjson);
+    let written: Awaited<ReturnType<DeliverySink['writeObject']>>;
+    try {
+      const ndjsonPath = await spill.complete();
+      written = await this.options.sink.writeObject({ table: this.table, stream: this.name, dt, hour, ndjsonPath, deliveredAt });
+    } finally {
+      await spill.remove();
+    }
     let failedErrorRows = 0;
     for (const f of written.failed) if (f.document.indexOf(ERROR_KEY_TEXT) >= 0) failedErrorRows++;
-    this.stats.errorRows += counted.errorDocuments - failedErrorRows;
-    this.stats.rows += counted.documents - counted.errorDocuments - (written.failed.length - failedErrorRows);
+    this.stats.errorRows += errorDocuments - failedErrorRows;
+    this.stats.rows += documents - errorDocuments - (written.failed.length - failedErrorRows);
     this.deliverySlots[slot] = null;
     if (written.rows > 0) {
       this.stats.objects++;
@@ -430,30 +519,6 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   }
 }
 
-/** The key only error rows have (good rows omit null columns; inside a value its quotes are escaped). */
-const ERROR_KEY_TEXT = '"_error":';
-const ERROR_KEY = Buffer.from(ERROR_KEY_TEXT);
-const NEWLINE = Buffer.from('\n');
-
-/** Non-blank lines of newline-separated JSON documents, and how many of them are error rows — one scan. */
-export function countDocuments(ndjson: Buffer): { documents: number; errorDocuments: number } {
-  let documents = 0;
-  let errorDocuments = 0;
-  let nextError = ndjson.indexOf(ERROR_KEY);
-  let start = 0;
-  while (start < ndjson.length) {
-    let end = ndjson.indexOf(10, start);
-    if (end < 0) end = ndjson.length;
-    if (end > start) {
-      documents++;
-      if (nextError >= 0 && nextError < start) nextError = ndjson.indexOf(ERROR_KEY, start);
-      if (nextError >= 0 && nextError < end) errorDocuments++;
-    }
-    start = end + 1;
-  }
-  return { documents, errorDocuments };
-}
-
 /** Data lines (not header/comment/blank lines) in a raw record, for the accounting of failed records. */
 export function countDataLines(format: LogFormat, data: Buffer): number {
   const parser = format.createParser();
@@ -462,51 +527,4 @@ export function countDataLines(format: LogFormat, data: Buffer): number {
     if (parser.parse(line.endsWith('\r') ? line.slice(0, -1) : line) !== LineKind.Skip) count++;
   }
   return count;
-}
-
-/**
- * Firehose's checks of a transform response: every id once, known results, base64 data, partition
- * keys, size. Returns the failure, or each output record's decoded data (undefined unless Ok), in
- * response order.
- */
-function checkResponse(
-  records: readonly PendingRecord[] | readonly { recordId: string }[],
-  response: unknown,
-): { code: string; message: string } | { data: (Buffer | undefined)[] } {
-  const outputs = (response as FirehoseTransformResponse | undefined)?.records;
-  if (!Array.isArray(outputs)) return { code: 'Lambda.JsonProcessingException', message: 'response has no records array' };
-  let size = 16;
-  for (const output of outputs as FirehoseOutputRecord[]) {
-    size += 120 + String(output?.recordId).length + (typeof output?.data === 'string' ? output.data.length : 0);
-  }
-  if (size > FIREHOSE_LIMITS.lambdaPayloadBytes) {
-    return { code: 'Lambda.FunctionError', message: `response of ${size} bytes exceeds the 6 MB Lambda payload limit` };
-  }
-  const data: (Buffer | undefined)[] = [];
-  const expected = new Set(records.map((r) => r.recordId));
-  const seen = new Set<string>();
-  for (const output of outputs as FirehoseOutputRecord[]) {
-    const id = output?.recordId;
-    if (typeof id !== 'string' || !expected.has(id)) return { code: 'Lambda.MissingRecordId', message: `unexpected recordId ${String(id)}` };
-    if (seen.has(id)) return { code: 'Lambda.DuplicatedRecordId', message: `recordId ${id} returned more than once` };
-    seen.add(id);
-    if (output.result !== 'Ok' && output.result !== 'Dropped' && output.result !== 'ProcessingFailed') {
-      return { code: 'Lambda.InvalidReturnedResult', message: `record ${id}: invalid result ${String(output.result)}` };
-    }
-    const decoded = output.result === 'Ok' && typeof output.data === 'string' ? decodeBase64(output.data) : undefined;
-    if (typeof output.data !== 'string' || (output.result === 'Ok' && decoded === undefined)) {
-      return { code: 'Lambda.InvalidDataEncoding', message: `record ${id}: data is not base64` };
-    }
-    data.push(decoded);
-    if (output.result === 'Ok') {
-      const keys = output.metadata?.partitionKeys;
-      if (typeof keys?.dt !== 'string' || typeof keys?.hour !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(keys.dt) || !/^\d\d$/.test(keys.hour)) {
-        return { code: 'DynamicPartitioning.MetadataExtractionFailed', message: `record ${id}: partitionKeys dt/hour missing or malformed` };
-      }
-    }
-  }
-  if (seen.size !== expected.size) {
-    return { code: 'Lambda.MissingRecordId', message: `${expected.size - seen.size} recordId(s) missing from the response` };
-  }
-  return { data };
 }

@@ -8,10 +8,10 @@ import { writeParquetObject } from './parquet-writer.js';
 export class DiskLakeSink implements DeliverySink {
   constructor(readonly lakeDir: string) {}
 
-  async writeObject(request: { table: string; stream: string; dt: string; hour: string; ndjson: Buffer; deliveredAt: number }) {
+  async writeObject(request: { table: string; stream: string; dt: string; hour: string; ndjsonPath: string; deliveredAt: number }) {
     if (!isTableName(request.table)) throw new Error(`unknown table ${request.table}`);
     const path = dataObjectPath(this.lakeDir, request.table, { dt: request.dt, hour: request.hour }, { stream: request.stream, deliveredAt: request.deliveredAt });
-    const result = await writeParquetObject({ schema: schemaOf(request.table), ndjson: request.ndjson, path, exactKeys: true });
+    const result = await writeParquetObject({ schema: schemaOf(request.table), ndjsonPath: request.ndjsonPath, path, exactKeys: true });
     return { rows: result.rows, bytes: result.bytes, path, failed: result.failed };
   }
 

@@ -4,6 +4,7 @@ import { formatOf } from '../transforms/registry.js';
 import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
 import type { Clock } from './clock.js';
 import { LocalDeliveryStream, type DeliverySink, type TransformInvoker } from './delivery-stream.js';
+import type { ProcessorInvoker } from './processor-invocation.js';
 
 /** The delivery stream name of a table: `<config name>-<table>`, as the CDK stack names it. */
 export function streamNameOf(config: LoghoseConfig, table: TableName): string {
@@ -15,10 +16,16 @@ export interface LocalStreamsOptions {
   readonly sink: DeliverySink;
   readonly clock?: Clock;
   readonly transformFor?: (table: TableName) => TransformInvoker | undefined;
-  /** Local-only cap on bytes buffered across a stream's partitions. */
+  /** Runs a table's processor invocations elsewhere (a worker pool); a `transformFor` transform wins. */
+  readonly invokerFor?: (table: TableName) => ProcessorInvoker | undefined;
+  /** Processor invocations a stream runs at once. @default 1 */
+  readonly concurrentInvocations?: number;
+  /** Local-only cap on the bytes a stream buffers (on disk) across its partitions. @default 512 MiB */
   readonly maxBufferedBytesPerStream?: number;
-  /** Objects a stream writes at once while it goes on transforming. @default 2 */
+  /** Objects a stream writes at once. @default 1 */
   readonly concurrentDeliveries?: number;
+  /** Objects a stream queues (on disk) or writes while it goes on transforming. @default 4 */
+  readonly queuedDeliveries?: number;
 }
 
 /** One local delivery stream per table, configured from `loghose.config.json` like the CDK stack. */
@@ -26,6 +33,7 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
   const { config } = options;
   const streams = new Map<TableName, LocalDeliveryStream>();
   for (const table of TABLE_NAMES) {
+    const transform = options.transformFor?.(table);
     streams.set(
       table,
       new LocalDeliveryStream({
@@ -41,9 +49,12 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
         },
         buffering: { sizeBytes: config.buffering.sizeMiB * 1024 * 1024, intervalMs: config.buffering.intervalSeconds * 1000 },
         maxActivePartitions: config.maxActivePartitions,
-        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 64 * 1024 * 1024,
-        concurrentDeliveries: options.concurrentDeliveries ?? 2,
-        transform: options.transformFor?.(table),
+        maxBufferedBytes: options.maxBufferedBytesPerStream ?? 512 * 1024 * 1024,
+        concurrentDeliveries: options.concurrentDeliveries ?? 1,
+        queuedDeliveries: options.queuedDeliveries ?? 4,
+        transform,
+        invoker: transform === undefined ? options.invokerFor?.(table) : undefined,
+        concurrentInvocations: options.concurrentInvocations,
       }),
     );
   }

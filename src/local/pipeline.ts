@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { DeliverySink, LocalDeliveryStream, StreamStats, TransformInvoker } from './delivery-stream.js';
 import { createLocalStreams, lakeTotals, localFirehoseClient, streamNameOf } from './local-streams.js';
 import { startFirehoseEndpoint, type EndpointFaults } from './firehose-endpoint.js';
+import { defaultProcessorWorkers, ProcessorPool } from './processor-pool.js';
 
 /**
  * `loghose run`: every log object under a source goes through the shipper, with the real Firehose
@@ -27,8 +28,15 @@ export interface RunOptions {
   readonly transformFor?: (table: TableName) => TransformInvoker | undefined;
   /** Objects shipped at once. */
   readonly concurrency?: number;
-  /** Local-only cap on bytes buffered across a stream's partitions. */
+  /** Local-only cap on bytes buffered (on disk) across a stream's partitions. */
   readonly maxBufferedBytesPerStream?: number;
+  /** Objects a stream writes at once while it goes on transforming. */
+  readonly concurrentDeliveries?: number;
+  /**
+   * Worker threads running the transform invocations (0: in this thread).
+   * @default one per core beyond the main thread's, at most four
+   */
+  readonly transformWorkers?: number;
   readonly onObject?: (result: ShipResult, object: SourceObject) => void;
   /** Called before each packed record is sent; throwing from it kills the shipment (tests of restarts). */
   readonly beforeRecord?: (table: TableName, key: string) => void;
@@ -79,14 +87,23 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
   const started = performance.now();
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  const workers = options.transformWorkers ?? defaultProcessorWorkers();
+  const pool = workers > 0 ? new ProcessorPool(workers) : undefined;
   const streams = createLocalStreams({
     config,
     sink: options.sink,
     clock,
     transformFor: options.transformFor,
+    invokerFor: pool && ((table) => pool.invoker(table)),
+    // Invocations queued for the workers while the main thread goes on accepting records.
+    concurrentInvocations: pool ? Math.max(4, 4 * workers) : 1,
     maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
+    concurrentDeliveries: options.concurrentDeliveries,
   });
-  const endpoint = await startFirehoseEndpoint({ streams: [...streams.values()], faults: options.faults });
+  const endpoint = await startFirehoseEndpoint({ streams: [...streams.values()], faults: options.faults }).catch(async (error: unknown) => {
+    await pool?.close();
+    throw error;
+  });
   const client = localFirehoseClient(endpoint.url, config);
   const senders = new Map<TableName, FirehoseSender>();
   const senderFor = (table: TableName): FirehoseSender => {
@@ -123,10 +140,14 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
   } finally {
     // Records Firehose accepted are durable: deliver them even when shipping failed.
     for (const sender of senders.values()) await sender.abandon().catch(() => undefined);
-    for (const stream of streams.values()) await stream.flush();
-    clearInterval(ticker);
-    client.destroy();
-    await endpoint.close();
+    try {
+      for (const stream of streams.values()) await stream.flush();
+    } finally {
+      clearInterval(ticker);
+      client.destroy();
+      await endpoint.close();
+      await pool?.close();
+    }
   }
   return summarise(results, streams, senders, (performance.now() - started) / 1000);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,8 +89,8 @@ function countingSink(): DeliverySink & { rows: number; byPartition: Record<stri
   const sink = {
     rows: 0,
     byPartition: {} as Record<string, number>,
-    async writeObject(request: { table: string; dt: string; hour: string; ndjson: Buffer }) {
-      const documents = request.ndjson.toString().split('\n').filter((line) => line.length > 0);
+    async writeObject(request: { table: string; dt: string; hour: string; ndjsonPath: string }) {
+      const documents = readFileSync(request.ndjsonPath, 'utf8').split('\n').filter((line) => line.length > 0);
       sink.rows += documents.length;
       const key = `${request.table}/${request.dt}/${request.hour}`;
       sink.byPartition[key] = (sink.byPartition[key] ?? 0) + documents.length;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ import type { StreamTraffic } from './traffic.js';
  */
 
 class MemorySink implements DeliverySink {
-  async writeObject(request: { ndjson: Buffer }) {
-    const rows = request.ndjson.toString().split('\n').filter((line) => line.length > 0).length;
+  async writeObject(request: { ndjsonPath: string }) {
+    const rows = readFileSync(request.ndjsonPath, 'utf8').split('\n').filter((line) => line.length > 0).length;
     return { rows, bytes: rows, path: '', failed: [] };
   }
   async writeErrors() {}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { FIREHOSE_LIMITS } from '../config/limits.js';
+import {
+  decodeBase64,
+  type FirehoseOutputRecord,
+  type FirehoseTransformEvent,
+  type FirehoseTransformResponse,
+  type TransformResult,
+} from '../transforms/firehose-transform.js';
+
+/**
+ * One invocation of a delivery stream's Lambda processor, as Firehose makes it: the records become
+ * the real event (base64 data), the transform runs, and its response is checked the way Firehose
+ * checks it (every id once, known results, base64 data, partition keys, 6 MB). The outcome carries
+ * each Ok record's documents decoded, and how many rows and error rows they hold.
+ *
+ * Pure of stream state, so it can run beside the stream or in a worker thread (see processor-pool).
+ */
+
+export interface InvocationRecord {
+  readonly recordId: string;
+  /** Arrival time, epoch milliseconds. */
+  readonly arrival: number;
+  readonly data: Uint8Array;
+}
+
+export interface InvocationRequest {
+  readonly deliveryStreamArn: string;
+  readonly region: string;
+  readonly records: readonly InvocationRecord[];
+}
+
+export interface CheckedOutput {
+  readonly recordId: string;
+  readonly result: TransformResult;
+  /** Set when `result` is Ok. */
+  readonly partition?: { readonly dt: string; readonly hour: string };
+  /** Newline-separated JSON documents (UTF-8), when `result` is Ok. */
+  readonly documents?: Uint8Array;
+  /** Non-blank documents in `documents`. */
+  readonly documentCount: number;
+  /** Of those, error rows (they carry `_error`). */
+  readonly errorDocumentCount: number;
+}
+
+export type InvocationOutcome =
+  | { readonly ok: true; readonly outputs: readonly CheckedOutput[] }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export type TransformInvoker = (event: FirehoseTransformEvent) => FirehoseTransformResponse | Promise<FirehoseTransformResponse>;
+
+/** Runs one processor invocation; never throws (an invocation that fails is an outcome). */
+export type ProcessorInvoker = (request: InvocationRequest) => Promise<InvocationOutcome>;
+
+/** The invoker that runs `transform` in this thread. */
+export function inProcessInvoker(transform: TransformInvoker): ProcessorInvoker {
+  return (request) => invokeProcessor(transform, request);
+}
+
+export async function invokeProcessor(transform: TransformInvoker, request: InvocationRequest): Promise<InvocationOutcome> {
+  const event: FirehoseTransformEvent = {
+    invocationId: randomUUID(),
+    deliveryStreamArn: request.deliveryStreamArn,
+    region: request.region,
+    records: request.records.map((r) => ({
+      recordId: r.recordId,
+      approximateArrivalTimestamp: r.arrival,
+      data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64'),
+    })),
+  };
+  let response: FirehoseTransformResponse;
+  try {
+    response = await transform(event);
+  } catch (error) {
+    return {
+      ok: false,
+      code: 'Lambda.FunctionError',
+      message: `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`,
+    };
+  }
+  return checkResponse(request.records, response);
+}
+
+/**
+ * Firehose's checks of a transform response: every id once, known results, base64 data, partition
+ * keys, size. Returns the failure, or each output record checked and decoded, in response order.
+ */
+export function checkResponse(records: readonly { recordId: string }[], response: unknown): InvocationOutcome {
+  const outputs = (response as FirehoseTransformResponse | undefined)?.records;
+  if (!Array.isArray(outputs)) return failure('Lambda.JsonProcessingException', 'response has no records array');
+  let size = 16;
+  for (const output of outputs as FirehoseOutputRecord[]) {
+    size += 120 + String(output?.recordId).length + (typeof output?.data === 'string' ? output.data.length : 0);
+  }
+  if (size > FIREHOSE_LIMITS.lambdaPayloadBytes) {
+    return failure('Lambda.FunctionError', `response of ${size} bytes exceeds the 6 MB Lambda payload limit`);
+  }
+  const checked: CheckedOutput[] = [];
+  const expected = new Set(records.map((r) => r.recordId));
+  const seen = new Set<string>();
+  for (const output of outputs as FirehoseOutputRecord[]) {
+    const id = output?.recordId;
+    if (typeof id !== 'string' || !expected.has(id)) return failure('Lambda.MissingRecordId', `unexpected recordId ${String(id)}`);
+    if (seen.has(id)) return failure('Lambda.DuplicatedRecordId', `recordId ${id} returned more than once`);
+    seen.add(id);
+    const result = output.result;
+    if (result !== 'Ok' && result !== 'Dropped' && result !== 'ProcessingFailed') {
+      return failure('Lambda.InvalidReturnedResult', `record ${id}: invalid result ${String(result)}`);
+    }
+    const documents = result === 'Ok' && typeof output.data === 'string' ? decodeBase64(output.data) : undefined;
+    if (typeof output.data !== 'string' || (result === 'Ok' && documents === undefined)) {
+      return failure('Lambda.InvalidDataEncoding', `record ${id}: data is not base64`);
+    }
+    if (result !== 'Ok') {
+      checked.push({ recordId: id, result, documentCount: 0, errorDocumentCount: 0 });
+      continue;
+    }
+    const keys = output.metadata?.partitionKeys;
+    if (typeof keys?.dt !== 'string' || typeof keys?.hour !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(keys.dt) || !/^\d\d$/.test(keys.hour)) {
+      return failure('DynamicPartitioning.MetadataExtractionFailed', `record ${id}: partitionKeys dt/hour missing or malformed`);
+    }
+    const counted = countDocuments(documents!);
+    checked.push({
+      recordId: id,
+      result,
+      partition: { dt: keys.dt, hour: keys.hour },
+      documents,
+      documentCount: counted.documents,
+      errorDocumentCount: counted.errorDocuments,
+    });
+  }
+  if (seen.size !== expected.size) {
+    return failure('Lambda.MissingRecordId', `${expected.size - seen.size} recordId(s) missing from the response`);
+  }
+  return { ok: true, outputs: checked };
+}
+
+function failure(code: string, message: string): InvocationOutcome {
+  return { ok: false, code, message };
+}
+
+/** The key only error rows have (good rows omit null columns; inside a value its quotes are escaped). */
+export const ERROR_KEY_TEXT = '"_error":';
+const ERROR_KEY = Buffer.from(ERROR_KEY_TEXT);
+
+/** Non-blank lines of newline-separated JSON documents, and how many of them are error rows — one scan. */
+export function countDocuments(ndjson: Buffer): { documents: number; errorDocuments: number } {
+  let documents = 0;
+  let errorDocuments = 0;
+  let nextError = ndjson.indexOf(ERROR_KEY);
+  let start = 0;
+  while (start < ndjson.length) {
+    let end = ndjson.indexOf(10, start);
+    if (end < 0) end = ndjson.length;
+    if (end > start) {
+      documents++;
+      if (nextError >= 0 && nextError < start) nextError = ndjson.indexOf(ERROR_KEY, start);
+      if (nextError >= 0 && nextError < end) errorDocuments++;
+    }
+    start = end + 1;
+  }
+  return { documents, errorDocuments };
+}

@@ -1,0 +1,102 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { TableName } from '../transforms/schema.js';
+import type { InvocationOutcome, InvocationRequest, ProcessorInvoker } from './processor-invocation.js';
+
+/**
+ * Worker threads that run the delivery streams' Lambda processor invocations, as Lambda runs a
+ * function's invocations beside Firehose: each worker imports the transform handler once and serves
+ * invocations (the real event shape, the response checked as Firehose checks it) for any table.
+ * The stream keeps buffering, partitioning and writing on the main thread meanwhile.
+ *
+ * A worker that dies fails the invocations it held (Firehose retries them, then routes them to the
+ * error prefix) and is replaced.
+ */
+
+export interface WorkerTask {
+  readonly id: number;
+  readonly table: TableName;
+  readonly request: InvocationRequest;
+}
+
+export interface WorkerReply {
+  readonly id: number;
+  readonly outcome: InvocationOutcome;
+}
+
+const ENTRY = new URL('./processor-worker-entry.mjs', import.meta.url);
+
+/** Workers for a machine: one per core beyond the main thread's, at most four. */
+export function defaultProcessorWorkers(): number {
+  return Math.max(0, Math.min(availableParallelism() - 1, 4));
+}
+
+interface Slot {
+  worker: Worker;
+  readonly pending: Map<number, (outcome: InvocationOutcome) => void>;
+}
+
+export class ProcessorPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!(Number.isInteger(size) && size >= 1)) throw new Error(`ProcessorPool: size must be a positive integer, got ${size}`);
+    for (let i = 0; i < size; i++) this.slots.push(this.start({ pending: new Map() }));
+  }
+
+  /** The invoker of a table's processor, served by the pool's workers. */
+  invoker(table: TableName): ProcessorInvoker {
+    return (request) => this.run(table, request);
+  }
+
+  /** Stops the workers; invocations still running fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private run(table: TableName, request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.closed) return Promise.resolve(workerFailure('the processor pool is closed'));
+    // The least busy worker.
+    let slot = this.slots[0];
+    for (const candidate of this.slots) if (candidate.pending.size < slot.pending.size) slot = candidate;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      slot.pending.set(id, resolve);
+      const task: WorkerTask = { id, table, request };
+      try {
+        slot.worker.postMessage(task);
+      } catch (error) {
+        slot.pending.delete(id);
+        resolve(workerFailure((error as Error).message));
+      }
+    });
+  }
+
+  private start(slot: Omit<Slot, 'worker'> & { worker?: Worker }): Slot {
+    const worker = new Worker(ENTRY);
+    const started = slot as Slot;
+    started.worker = worker;
+    worker.on('message', (reply: WorkerReply) => {
+      const resolve = started.pending.get(reply.id);
+      started.pending.delete(reply.id);
+      resolve?.(reply.outcome);
+    });
+    const failAll = (reason: string): void => {
+      for (const resolve of started.pending.values()) resolve(workerFailure(reason));
+      started.pending.clear();
+    };
+    worker.on('error', (error) => failAll(error.message));
+    worker.on('exit', (code) => {
+      failAll(`the worker exited with code ${code}`);
+      if (!this.closed && started.worker === worker) this.start(started);
+    });
+    return started;
+  }
+}
+
+function workerFailure(reason: string): InvocationOutcome {
+  return { ok: false, code: 'Lambda.FunctionError', message: `The Lambda function was invoked and failed: ${reason}` };
+}
