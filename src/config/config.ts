@@ -53,6 +53,11 @@ export const ShipperSchema = z.object({
   maxRetries: z.number().int().min(0).max(50).default(8),
   /** Lines buffered across all open partitions before the largest is flushed (bounds memory). */
   maxBufferedMiB: z.number().min(1).max(1024).default(16),
+  /**
+   * Record bytes per PutRecordBatch call, MiB (Firehose allows 4). A call holds several times its
+   * size in memory while it is built and sent (JSON, base64); 1 MiB calls cost no throughput.
+   */
+  batchMiB: z.number().min(1).max(FIREHOSE_LIMITS.maxBatchBytes / 2 ** 20).default(1),
 });
 
 export const AthenaSchema = z.object({
@@ -74,7 +79,7 @@ export const ConfigSchema = z.object({
   sources: z.array(SourceSchema).default([]),
   buffering: BufferingSchema.default({ sizeMiB: 128, intervalSeconds: 300 }),
   processor: ProcessorSchema.default({ bufferSizeMiB: 1, bufferIntervalSeconds: 60, retries: 3, memoryMiB: 512 }),
-  shipper: ShipperSchema.default({ recordKiB: 256, maxRetries: 8, maxBufferedMiB: 16 }),
+  shipper: ShipperSchema.default({ recordKiB: 256, maxRetries: 8, maxBufferedMiB: 16, batchMiB: 1 }),
   /** Active partitions per stream (Firehose default quota 500). */
   maxActivePartitions: z.number().int().min(1).max(FIREHOSE_LIMITS.maxActivePartitionsRaised).default(FIREHOSE_LIMITS.defaultActivePartitions),
   /** Error records (processing-failed etc.) expire after this many days. */

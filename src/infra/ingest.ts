@@ -111,6 +111,7 @@ export function createIngest(scope: Construct, id: string, props: IngestProps): 
       LOGHOSE_RECORD_KIB: String(props.shipper.recordKiB),
       LOGHOSE_MAX_RETRIES: String(props.shipper.maxRetries),
       LOGHOSE_MAX_BUFFERED_MIB: String(props.shipper.maxBufferedMiB),
+      LOGHOSE_BATCH_MIB: String(props.shipper.batchMiB),
     },
     // The nodejs22.x runtime provides AWS SDK v3.
     externalModules: ['@aws-sdk/*'],

@@ -66,7 +66,7 @@ const FULL = {
   ],
   buffering: { sizeMiB: 96, intervalSeconds: 120 },
   processor: { bufferSizeMiB: 0.5, bufferIntervalSeconds: 30, retries: 2, memoryMiB: 768 },
-  shipper: { recordKiB: 512, maxRetries: 5, maxBufferedMiB: 32 },
+  shipper: { recordKiB: 512, maxRetries: 5, maxBufferedMiB: 32, batchMiB: 2 },
   errorsExpireDays: 21,
   athena: { database: 'logs_test', workgroup: 'lh-test', bytesScannedCutoffMiB: 2048, resultsExpireDays: 3 },
   alarmEmail: 'ops@example.com',
@@ -296,6 +296,7 @@ describe('ingest', () => {
       LOGHOSE_RECORD_KIB: '512',
       LOGHOSE_MAX_RETRIES: '5',
       LOGHOSE_MAX_BUFFERED_MIB: '32',
+      LOGHOSE_BATCH_MIB: '2',
     });
   });
 

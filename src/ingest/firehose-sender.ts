@@ -17,6 +17,8 @@ export interface SenderOptions {
   readonly maxDelayMs?: number;
   /** PutRecordBatch calls in flight at once. */
   readonly concurrency?: number;
+  /** Record bytes per call (at most Firehose's 4 MiB). @default 4 MiB */
+  readonly maxBatchBytes?: number;
   /** Injected for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -81,6 +83,7 @@ export class FirehoseSender {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly concurrency: number;
+  private readonly maxBatchBytes: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
@@ -89,6 +92,7 @@ export class FirehoseSender {
     this.baseDelayMs = options.baseDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
+    this.maxBatchBytes = Math.min(FIREHOSE_LIMITS.maxBatchBytes, Math.max(FIREHOSE_LIMITS.maxRecordBytes, options.maxBatchBytes ?? FIREHOSE_LIMITS.maxBatchBytes));
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }
@@ -102,7 +106,7 @@ export class FirehoseSender {
     }
     if (record.length === 0) return;
     // Checked again after every wait: other shipments of the same stream add to the batch meanwhile.
-    while (this.batch.length >= FIREHOSE_LIMITS.maxBatchRecords || this.batchBytes + record.length > FIREHOSE_LIMITS.maxBatchBytes) {
+    while (this.batch.length >= FIREHOSE_LIMITS.maxBatchRecords || this.batchBytes + record.length > this.maxBatchBytes) {
       await this.sendCurrentBatch();
     }
     this.batch.push(record);

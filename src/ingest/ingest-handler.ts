@@ -22,6 +22,8 @@ export interface IngestDeps {
   readonly recordBytes: number;
   readonly maxBufferedBytes: number;
   readonly maxRetries: number;
+  /** Record bytes per PutRecordBatch call. @default 4 MiB */
+  readonly maxBatchBytes?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown>) => void;
   /** Injected for tests (backoff sleeps). */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -70,6 +72,7 @@ export async function handleSqsEvent(event: SQSEvent, deps: IngestDeps): Promise
       client: deps.firehose,
       streamName: deps.streamName,
       maxRetries: deps.maxRetries,
+      maxBatchBytes: deps.maxBatchBytes,
       sleep: deps.sleep,
     });
     try {

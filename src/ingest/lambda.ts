@@ -16,6 +16,7 @@ const Environment = z.object({
   LOGHOSE_RECORD_KIB: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 256),
   LOGHOSE_MAX_RETRIES: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(50)), 8),
   LOGHOSE_MAX_BUFFERED_MIB: z._default(z.coerce.number().check(z.gte(1), z.lte(1024)), 16),
+  LOGHOSE_BATCH_MIB: z._default(z.coerce.number().check(z.gte(1), z.lte(4)), 1),
 });
 
 const logger = new Logger({ serviceName: 'loghose-ingest' });
@@ -33,6 +34,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     recordBytes: env.LOGHOSE_RECORD_KIB * 1024,
     maxBufferedBytes: env.LOGHOSE_MAX_BUFFERED_MIB * 1024 * 1024,
     maxRetries: env.LOGHOSE_MAX_RETRIES,
+    maxBatchBytes: env.LOGHOSE_BATCH_MIB * 1024 * 1024,
     log: (level, message, details) => logger[level](message, details),
   });
   metrics.addDimension('table', env.LOGHOSE_TABLE);

@@ -4,7 +4,7 @@ import { transformFirehoseEvent } from '../transforms/firehose-transform.js';
 import { PartitionedBuffers, SizeIntervalBuffer, type BufferHints, type Flushed } from './buffer.js';
 import { systemClock, type Clock } from './clock.js';
 import { SpillDirectory, type DocumentSpill } from './document-spill.js';
-import type { LocalStreamTarget } from './firehose-endpoint.js';
+import type { EncodedRecord, LocalStreamTarget } from './firehose-endpoint.js';
 import type { ErrorOutputType } from './lake.js';
 import {
   ERROR_KEY_TEXT,
@@ -127,6 +127,9 @@ export interface StreamStats {
   peakActivePartitions: number;
 }
 
+/** Bytes of documents waiting to be written to the partition buffers' files before the stream waits. */
+const SPILL_BACKLOG_BYTES = 16 * 1024 * 1024;
+
 /** An object the stream wrote. */
 export interface Delivery {
   readonly dt: string;
@@ -144,7 +147,9 @@ export interface Delivery {
 interface PendingRecord {
   readonly recordId: string;
   readonly arrival: number;
-  readonly data: Buffer;
+  /** The data as base64 (as the request carried it and the processor's event carries it). */
+  readonly base64: string;
+  readonly bytes: number;
 }
 
 interface PartitionItem {
@@ -230,15 +235,16 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     return this.deliverySlots.filter((d): d is Delivery => d !== null && d !== undefined);
   }
 
-  /** Accepts records (PutRecord/PutRecordBatch payloads), in order. */
-  put(records: readonly Buffer[]): Promise<void> {
+  /** Accepts records (PutRecord/PutRecordBatch payloads: bytes, or base64 as the endpoint passes them), in order. */
+  put(records: readonly (Buffer | EncodedRecord)[]): Promise<void> {
     return this.serialised(async () => {
       for (const data of records) {
+        const { base64, bytes } = Buffer.isBuffer(data) ? { base64: data.toString('base64'), bytes: data.length } : data;
         const now = this.clock.now();
         this.stats.recordsIn++;
-        this.stats.bytesIn += data.length;
-        const record: PendingRecord = { recordId: `${now}-${(this.sequence++).toString(36)}`, arrival: now, data };
-        const full = this.processorBuffer.add(record, data.length, now);
+        this.stats.bytesIn += bytes;
+        const record: PendingRecord = { recordId: `${now}-${(this.sequence++).toString(36)}`, arrival: now, base64, bytes };
+        const full = this.processorBuffer.add(record, bytes, now);
         if (full !== undefined) await this.startInvocation(full.items);
       }
       await this.deliverDue();
@@ -328,7 +334,11 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     let outcome: InvocationOutcome = { ok: false, code: 'Lambda.FunctionError', message: 'not invoked' };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       this.stats.invocations++;
-      outcome = await this.invoke({ deliveryStreamArn: this.arn, region: this.region, records });
+      outcome = await this.invoke({
+        deliveryStreamArn: this.arn,
+        region: this.region,
+        records: records.map((r) => ({ recordId: r.recordId, arrival: r.arrival, data: r.base64 })),
+      });
       if (outcome.ok) return { outcome, attempts: attempt };
       this.stats.failedInvocations++;
     }
@@ -354,6 +364,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
       const buffer = this.partitions.admit(partition);
       if (buffer === undefined) {
         exceeded.push(source);
+        output.release?.();
         continue;
       }
       this.stats.okRecords++;
@@ -363,12 +374,14 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         spill = this.spills.open();
         this.spillOf.set(buffer, spill);
       }
-      spill.append(documents);
+      spill.append(documents, output.release);
       const item: PartitionItem = { spill, arrival: source.arrival, documents: output.documentCount, errorDocuments: output.errorDocumentCount };
       const flushed = this.partitions.add(partition, buffer, item, documents.length, now);
       this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
       if (flushed !== undefined) await this.deliver(partition, flushed);
       await this.boundBuffers();
+      // Documents wait in memory until written: keep that bounded.
+      await this.spills.backlog.below(SPILL_BACKLOG_BYTES);
     }
     if (failed.length > 0) {
       await this.failRaw('processing-failed', failed, attempts, 'Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record');
@@ -498,7 +511,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     const now = this.clock.now();
     if (type === 'activePartitionExceeded') this.stats.partitionExceededRecords += records.length;
     else this.stats.processingFailedRecords += records.length;
-    for (const record of records) this.stats.failedLines += countDataLines(this.options.format, record.data);
+    for (const record of records) this.stats.failedLines += countDataLines(this.options.format, Buffer.from(record.base64, 'base64'));
     await this.writeErrors(
       type,
       records.map((r) => ({
@@ -507,7 +520,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         errorCode,
         errorMessage,
         attemptEndingTimestamp: now,
-        rawData: r.data.toString('base64'),
+        rawData: r.base64,
         lambdaArn: this.lambdaArn,
       })),
     );

@@ -10,6 +10,8 @@ import { join } from 'node:path';
  * partition) cost no memory, and the Parquet writer reads the file as it is.
  */
 export class SpillDirectory {
+  /** Bytes handed to `append` and not yet written, across this directory's spills. */
+  readonly backlog = new WriteBacklog();
   private sequence = 0;
   private readonly prefix = `${randomUUID().slice(0, 8)}-`;
 
@@ -20,7 +22,37 @@ export class SpillDirectory {
   open(): DocumentSpill {
     const dir = this.dir !== undefined ? Promise.resolve(this.dir) : processSpillDirectory();
     const name = `${this.prefix}${(this.sequence++).toString(36).padStart(6, '0')}.ndjson`;
-    return new DocumentSpill(dir.then((d) => join(d, name)));
+    return new DocumentSpill(
+      dir.then((d) => join(d, name)),
+      this.backlog,
+    );
+  }
+}
+
+/** Bytes waiting to be written, and a way to wait until few enough are. */
+export class WriteBacklog {
+  bytes = 0;
+  private waiters: { limit: number; resolve: () => void }[] = [];
+
+  add(bytes: number): void {
+    this.bytes += bytes;
+  }
+
+  done(bytes: number): void {
+    this.bytes -= bytes;
+    if (this.waiters.length === 0) return;
+    const still: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (this.bytes <= waiter.limit) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  /** Resolves once at most `limit` bytes are waiting. */
+  below(limit: number): Promise<void> {
+    if (this.bytes <= limit) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ limit, resolve }));
   }
 }
 
@@ -43,7 +75,10 @@ export class DocumentSpill {
   private written: Promise<void>;
   private failure: { error: unknown } | undefined;
 
-  constructor(private readonly path: Promise<string>) {
+  constructor(
+    private readonly path: Promise<string>,
+    private readonly backlog = new WriteBacklog(),
+  ) {
     // Never rejects: a failure is kept and reported by `complete`.
     this.written = path.then(
       () => undefined,
@@ -53,19 +88,30 @@ export class DocumentSpill {
     );
   }
 
-  /** Appends newline-separated documents (a newline is added when the last one lacks it); writes in order. */
-  append(documents: Uint8Array): void {
-    if (documents.length === 0) return;
+  /**
+   * Appends newline-separated documents (a newline is added when the last one lacks it); writes in
+   * order. `written` is called once the documents are no longer needed.
+   */
+  append(documents: Uint8Array, written?: () => void): void {
+    if (documents.length === 0) {
+      written?.();
+      return;
+    }
     const terminated = documents[documents.length - 1] === 10;
-    this.bytes += documents.length + (terminated ? 0 : 1);
+    const size = documents.length + (terminated ? 0 : 1);
+    this.bytes += size;
+    this.backlog.add(size);
     this.written = this.written.then(async () => {
-      if (this.failure) return;
       try {
+        if (this.failure) return;
         const path = await this.path;
         await appendFile(path, documents);
         if (!terminated) await appendFile(path, NEWLINE);
       } catch (error) {
         this.failure = { error };
+      } finally {
+        this.backlog.done(size);
+        written?.();
       }
     });
   }

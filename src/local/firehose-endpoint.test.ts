@@ -10,6 +10,7 @@ import {
   startFirehoseEndpoint,
   type EndpointFaults,
   type FirehoseEndpoint,
+  type EncodedRecord,
   type LocalStreamTarget,
 } from './firehose-endpoint.js';
 
@@ -23,9 +24,11 @@ class RecordingTarget implements LocalStreamTarget {
   ) {
     this.arn = `arn:aws:firehose:us-east-1:000000000000:deliverystream/${name}`;
   }
-  async put(records: readonly Buffer[]): Promise<void> {
-    await this.behaviour(records);
-    this.calls.push([...records]);
+  async put(records: readonly EncodedRecord[]): Promise<void> {
+    const decoded = records.map((r) => Buffer.from(r.base64, 'base64'));
+    expect(records.map((r) => r.bytes)).toEqual(decoded.map((d) => d.length));
+    await this.behaviour(decoded);
+    this.calls.push(decoded);
   }
   get delivered(): Buffer[] {
     return this.calls.flat();

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FIREHOSE_LIMITS } from '../config/limits.js';
+import { decodeBase64Into, decodedLength } from '../transforms/base64.js';
 
 /**
  * A local Amazon Data Firehose endpoint: an HTTP server speaking Firehose's JSON 1.1 protocol
@@ -26,19 +27,29 @@ import { FIREHOSE_LIMITS } from '../config/limits.js';
  * | a bug in this endpoint | 500 | `InternalFailure` |
  */
 
+/**
+ * A record as the request carried it: its base64 data (validated) and decoded size. Kept encoded,
+ * because the processor's event carries it encoded again: no decode and re-encode on the way.
+ */
+export interface EncodedRecord {
+  readonly base64: string;
+  /** Decoded size, bytes. */
+  readonly bytes: number;
+}
+
 /** What the endpoint delivers records into (one per delivery stream). */
 export interface LocalStreamTarget {
   readonly name: string;
   /** `arn:aws:firehose:<region>:000000000000:deliverystream/<name>` */
   readonly arn: string;
   /**
-   * Accepts decoded record payloads in order; may be async (the HTTP response waits: back-pressure).
+   * Accepts records in order; may be async (the HTTP response waits: back-pressure).
    * Called once per successful PutRecord/PutRecordBatch request with that request's delivered
    * records (never with an empty list), and never concurrently for one target: calls follow the
    * order in which requests were accepted. If it throws or rejects, the request is answered with
    * `ServiceUnavailableException` (retryable) and counts as not delivered.
    */
-  put(records: readonly Buffer[]): void | Promise<void>;
+  put(records: readonly EncodedRecord[]): void | Promise<void>;
 }
 
 /** Injected faults, for tests of a producer's retries. */
@@ -161,6 +172,8 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
   let faults = checkFaults(options.faults ?? {});
   let random = mulberry32(faults.seed ?? DEFAULT_SEED);
   const stats: MutableStats = { calls: 0, throttledCalls: 0, records: 0, failedEntries: 0, bytes: 0 };
+  /** Where records are decoded to be validated (a record is at most MAX_RECORD_BYTES). */
+  const scratch = Buffer.allocUnsafe(MAX_RECORD_BYTES);
   const newRecordId = recordIdGenerator();
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -187,7 +200,7 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
     return stream;
   }
 
-  function decodeRecord(record: unknown, at: string): Buffer {
+  function decodeRecord(record: unknown, at: string): EncodedRecord {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw serialization(`Expected a Record structure at '${at}'`);
     }
@@ -198,15 +211,16 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
       );
     }
     if (typeof data !== 'string') throw serialization(`Expected a base64 string at '${at}.data'`);
-    const decoded = decodeBase64(data);
-    if (!decoded) throw serialization(`Invalid base64 data at '${at}.data'`);
-    if (decoded.length > MAX_RECORD_BYTES) {
+    const expected = decodedLength(data);
+    if (expected > MAX_RECORD_BYTES) {
       throw invalidArgument(
         `1 validation error detected: Value at '${at}.data' failed to satisfy constraint: ` +
           `Member must have length less than or equal to ${MAX_RECORD_BYTES}`,
       );
     }
-    return decoded;
+    // Validated by decoding into one reused buffer: nothing allocated per record.
+    if (expected < 0 || decodeBase64Into(data, scratch, 0) < 0) throw serialization(`Invalid base64 data at '${at}.data'`);
+    return { base64: data, bytes: expected };
   }
 
   function throttled(): boolean {
@@ -219,7 +233,7 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
   }
 
   /** Runs the target's put after the previous one for this stream; counts only what it accepted. */
-  async function deliver(stream: Stream, records: Buffer[]): Promise<void> {
+  async function deliver(stream: Stream, records: EncodedRecord[]): Promise<void> {
     const run = stream.tail.then(() => stream.target.put(records));
     stream.tail = run.then(
       () => undefined,
@@ -231,7 +245,7 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
       throw serviceUnavailable(`Delivery to local stream ${stream.target.name} failed; retry the call.`);
     }
     stats.records += records.length;
-    for (const record of records) stats.bytes += record.length;
+    for (const record of records) stats.bytes += record.bytes;
   }
 
   async function putRecord(input: Json): Promise<Json> {
@@ -259,14 +273,14 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
     }
     const records = entries.map((entry, i) => decodeRecord(entry, `records.${i + 1}.member`));
     let total = 0;
-    for (const record of records) total += record.length;
+    for (const record of records) total += record.bytes;
     if (total > MAX_BYTES_PER_CALL) {
       throw invalidArgument(`Records size exceeds 4 MiB limit (${total} bytes in ${records.length} records).`);
     }
     if (throttled()) throw serviceUnavailable('Slow down.');
 
     const failRate = faults.failedEntryRate ?? 0;
-    const delivered: Buffer[] = [];
+    const delivered: EncodedRecord[] = [];
     const failed: boolean[] = records.map((record) => {
       const fails = failRate > 0 && random() < failRate;
       if (!fails) delivered.push(record);
@@ -424,14 +438,6 @@ function optionalLimit(value: unknown, max: number): number | undefined {
     );
   }
   return value;
-}
-
-/** Strict base64: Buffer.from skips characters it does not know, so a short result means bad input. */
-function decodeBase64(text: string): Buffer | undefined {
-  if (text.length % 4 !== 0) return undefined;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const decoded = Buffer.from(text, 'base64');
-  return decoded.length === (text.length / 4) * 3 - padding ? decoded : undefined;
 }
 
 /** Reads the whole body; past the limit it keeps draining (so the client reads the answer) and then fails. */

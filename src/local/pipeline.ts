@@ -109,7 +109,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
   const senderFor = (table: TableName): FirehoseSender => {
     let sender = senders.get(table);
     if (sender === undefined) {
-      sender = new FirehoseSender({ client, streamName: streamNameOf(config, table), maxRetries: config.shipper.maxRetries, sleep: options.sleep });
+      sender = new FirehoseSender({ client, streamName: streamNameOf(config, table), maxRetries: config.shipper.maxRetries, maxBatchBytes: config.shipper.batchMiB * 2 ** 20, sleep: options.sleep });
       senders.set(table, sender);
     }
     return sender;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FIREHOSE_LIMITS } from '../config/limits.js';
+import { decodeBase64, decodeBase64Into, decodedLength } from '../transforms/base64.js';
 import {
-  decodeBase64,
   type FirehoseOutputRecord,
   type FirehoseTransformEvent,
   type FirehoseTransformResponse,
@@ -21,7 +21,8 @@ export interface InvocationRecord {
   readonly recordId: string;
   /** Arrival time, epoch milliseconds. */
   readonly arrival: number;
-  readonly data: Uint8Array;
+  /** The record's data, base64 (as the event carries it). */
+  readonly data: string;
 }
 
 export interface InvocationRequest {
@@ -41,7 +42,12 @@ export interface CheckedOutput {
   readonly documentCount: number;
   /** Of those, error rows (they carry `_error`). */
   readonly errorDocumentCount: number;
+  /** Gives `documents`' memory back for reuse once they are no longer needed (set by a worker pool). */
+  release?: () => void;
 }
+
+/** Memory to decode an output's documents into: at least `size` bytes (a worker reuses its buffers). */
+export type DocumentMemory = (size: number) => ArrayBuffer;
 
 export type InvocationOutcome =
   | { readonly ok: true; readonly outputs: readonly CheckedOutput[] }
@@ -57,16 +63,12 @@ export function inProcessInvoker(transform: TransformInvoker): ProcessorInvoker 
   return (request) => invokeProcessor(transform, request);
 }
 
-export async function invokeProcessor(transform: TransformInvoker, request: InvocationRequest): Promise<InvocationOutcome> {
+export async function invokeProcessor(transform: TransformInvoker, request: InvocationRequest, memory?: DocumentMemory): Promise<InvocationOutcome> {
   const event: FirehoseTransformEvent = {
     invocationId: randomUUID(),
     deliveryStreamArn: request.deliveryStreamArn,
     region: request.region,
-    records: request.records.map((r) => ({
-      recordId: r.recordId,
-      approximateArrivalTimestamp: r.arrival,
-      data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64'),
-    })),
+    records: request.records.map((r) => ({ recordId: r.recordId, approximateArrivalTimestamp: r.arrival, data: r.data })),
   };
   let response: FirehoseTransformResponse;
   try {
@@ -78,14 +80,14 @@ export async function invokeProcessor(transform: TransformInvoker, request: Invo
       message: `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`,
     };
   }
-  return checkResponse(request.records, response);
+  return checkResponse(request.records, response, memory);
 }
 
 /**
  * Firehose's checks of a transform response: every id once, known results, base64 data, partition
  * keys, size. Returns the failure, or each output record checked and decoded, in response order.
  */
-export function checkResponse(records: readonly { recordId: string }[], response: unknown): InvocationOutcome {
+export function checkResponse(records: readonly { recordId: string }[], response: unknown, memory?: DocumentMemory): InvocationOutcome {
   const outputs = (response as FirehoseTransformResponse | undefined)?.records;
   if (!Array.isArray(outputs)) return failure('Lambda.JsonProcessingException', 'response has no records array');
   let size = 16;
@@ -107,7 +109,7 @@ export function checkResponse(records: readonly { recordId: string }[], response
     if (result !== 'Ok' && result !== 'Dropped' && result !== 'ProcessingFailed') {
       return failure('Lambda.InvalidReturnedResult', `record ${id}: invalid result ${String(result)}`);
     }
-    const documents = result === 'Ok' && typeof output.data === 'string' ? decodeBase64(output.data) : undefined;
+    const documents = result === 'Ok' && typeof output.data === 'string' ? decodeDocuments(output.data, memory) : undefined;
     if (typeof output.data !== 'string' || (result === 'Ok' && documents === undefined)) {
       return failure('Lambda.InvalidDataEncoding', `record ${id}: data is not base64`);
     }
@@ -133,6 +135,14 @@ export function checkResponse(records: readonly { recordId: string }[], response
     return failure('Lambda.MissingRecordId', `${expected.size - seen.size} recordId(s) missing from the response`);
   }
   return { ok: true, outputs: checked };
+}
+
+function decodeDocuments(data: string, memory: DocumentMemory | undefined): Buffer | undefined {
+  if (memory === undefined) return decodeBase64(data);
+  const size = decodedLength(data);
+  if (size < 0) return undefined;
+  const target = Buffer.from(memory(size), 0, size);
+  return decodeBase64Into(data, target, 0) === size ? target : undefined;
 }
 
 function failure(code: string, message: string): InvocationOutcome {

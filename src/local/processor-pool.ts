@@ -24,6 +24,11 @@ export interface WorkerReply {
   readonly outcome: InvocationOutcome;
 }
 
+/** Buffers of a worker's replies given back to it for reuse. */
+export interface WorkerRelease {
+  readonly release: ArrayBuffer[];
+}
+
 const ENTRY = new URL('./processor-worker-entry.mjs', import.meta.url);
 
 /** Workers for a machine: one per core beyond the main thread's, at most four. */
@@ -75,6 +80,16 @@ export class ProcessorPool {
     });
   }
 
+  private giveBack(slot: Slot, worker: Worker, buffer: ArrayBuffer): void {
+    if (this.closed || slot.worker !== worker || buffer.byteLength === 0) return;
+    const release: WorkerRelease = { release: [buffer] };
+    try {
+      worker.postMessage(release, [buffer]);
+    } catch {
+      // The worker is gone; the buffer is garbage like any other.
+    }
+  }
+
   private start(slot: Omit<Slot, 'worker'> & { worker?: Worker }): Slot {
     const worker = new Worker(ENTRY);
     const started = slot as Slot;
@@ -82,6 +97,12 @@ export class ProcessorPool {
     worker.on('message', (reply: WorkerReply) => {
       const resolve = started.pending.get(reply.id);
       started.pending.delete(reply.id);
+      if (reply.outcome.ok) {
+        for (const output of reply.outcome.outputs) {
+          const buffer = output.documents?.buffer;
+          if (buffer instanceof ArrayBuffer) output.release = () => this.giveBack(started, worker, buffer);
+        }
+      }
       resolve?.(reply.outcome);
     });
     const failAll = (reason: string): void => {

@@ -443,7 +443,7 @@ async function shipOne(context: EngineContext, target: ShippingTarget, object: R
   const senderFor = (table: TableName): FirehoseSender => {
     let sender = senders.get(table);
     if (sender === undefined) {
-      sender = new FirehoseSender({ client: target.client, streamName: target.streamName(table), maxRetries: config.shipper.maxRetries, sleep: options.sleep });
+      sender = new FirehoseSender({ client: target.client, streamName: target.streamName(table), maxRetries: config.shipper.maxRetries, maxBatchBytes: config.shipper.batchMiB * 2 ** 20, sleep: options.sleep });
       senders.set(table, sender);
     }
     return sender;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineKind, type LogFormat } from './format.js';
-import { decodeRecordData, transformFirehoseEvent, transformRecordText, type FirehoseTransformEvent } from './firehose-transform.js';
+import { rowKernel } from './row-kernel.js';
+import { loadRecordData, transformFirehoseEvent, transformRecordText, type FirehoseTransformEvent } from './firehose-transform.js';
 import { ALL_FORMATS, formatOf } from './registry.js';
 
 const ELB_LINE =
@@ -203,7 +204,7 @@ describe('transformFirehoseEvent output bytes', () => {
   });
 });
 
-describe('decodeRecordData', () => {
+describe('loadRecordData', () => {
   it('accepts and decodes exactly what a fatal UTF-8 TextDecoder does (byte order mark dropped)', () => {
     const utf8 = new TextDecoder('utf-8', { fatal: true });
     const bytes = fc.oneof(
@@ -219,10 +220,11 @@ describe('decodeRecordData', () => {
         } catch {
           expected = { error: 'record data is not UTF-8 text' };
         }
-        const decoded = decodeRecordData(Buffer.from(data).toString('base64'));
+        const kernel = rowKernel();
+        const decoded = loadRecordData(kernel, Buffer.from(data).toString('base64'));
         if ('error' in decoded) expect(decoded).toEqual(expected);
         else {
-          expect({ text: decoded.bytes.toString('utf8', decoded.start) }).toEqual(expected);
+          expect({ text: kernel.bytes.toString('utf8', decoded.start, decoded.end) }).toEqual(expected);
           expect(decoded.ascii).toBe(data.every((b) => b < 0x80));
         }
       }),

@@ -84,21 +84,6 @@ export function emptyStats(): TransformStats {
   };
 }
 
-/**
- * Decodes standard base64, or undefined when `data` is not valid base64. Node's decoder skips
- * characters outside the alphabet, so a decoded length short of what the text length implies
- * reveals them — without a regex pass over megabytes of data.
- */
-export function decodeBase64(data: string): Buffer | undefined {
-  if (data.length % 4 !== 0) return undefined;
-  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
-  const bytes = Buffer.from(data, 'base64');
-  if (bytes.length !== (data.length / 4) * 3 - padding) return undefined;
-  // '-' and '_' (base64url) decode too; they are not Firehose's alphabet.
-  if (data.indexOf('-') >= 0 || data.indexOf('_') >= 0) return undefined;
-  return bytes;
-}
-
 export interface RecordTransform {
   readonly result: TransformResult;
   /** Newline-terminated JSON documents (Ok), '' (Dropped), or why it failed (ProcessingFailed). */
@@ -210,23 +195,26 @@ export function transformLineBytes(
   return { result: 'Ok', partition: { dt, hour }, ...counts };
 }
 
-export interface DecodedRecord {
-  readonly bytes: Buffer;
-  /** Where the text starts (after a UTF-8 byte order mark, which is not part of the text). */
+export interface LoadedRecord {
+  /** The text is `kernel.bytes[start, end)` (after a UTF-8 byte order mark, which is not part of the text). */
   readonly start: number;
+  readonly end: number;
   /** Every byte is below 0x80. */
   readonly ascii: boolean;
 }
 
-/** Decodes a record's base64 data and checks it is UTF-8 text, or says why it is not. */
-export function decodeRecordData(data: unknown): DecodedRecord | { error: string } {
+/** Decodes a record's base64 data into the kernel and checks it is UTF-8 text, or says why it is not. */
+export function loadRecordData(kernel: RowKernel, data: unknown): LoadedRecord | { error: string } {
   if (typeof data !== 'string') return { error: 'record data is missing' };
-  const bytes = decodeBase64(data);
-  if (bytes === undefined) return { error: 'record data is not valid base64' };
-  if (isAscii(bytes)) return { bytes, start: 0, ascii: true };
+  const length = kernel.loadBase64(data);
+  if (length < 0) return { error: 'record data is not valid base64' };
+  const start = kernel.inputStart;
+  const end = start + length;
+  const bytes = kernel.bytes.subarray(start, end);
+  if (isAscii(bytes)) return { start, end, ascii: true };
   if (!isUtf8(bytes)) return { error: 'record data is not UTF-8 text' };
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return { bytes, start: bom ? 3 : 0, ascii: false };
+  const bom = length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { start: bom ? start + 3 : start, end, ascii: false };
 }
 
 /** Size of one output record in the response JSON (ids and base64 need no escaping). */
@@ -269,20 +257,18 @@ export function transformFirehoseEvent(
       used += failedSize;
     };
 
-    const decoded = decodeRecordData(record?.data);
-    if ('error' in decoded) {
-      fail(decoded.error);
+    const kernel = rowKernel();
+    const loaded = loadRecordData(kernel, record?.data);
+    if ('error' in loaded) {
+      fail(loaded.error);
       continue;
     }
-    const { bytes } = decoded;
-    const kernel = rowKernel();
-    const start = kernel.load(bytes, decoded.start, bytes.length);
     const transformed = transformLineBytes(
       options.format.createParser(),
       kernel,
-      start,
-      start + bytes.length - decoded.start,
-      decoded.ascii,
+      loaded.start,
+      loaded.end,
+      loaded.ascii,
       Number(record.approximateArrivalTimestamp),
     );
     if (transformed.result === 'Dropped') {

@@ -1,5 +1,6 @@
 import type { Column, ColumnType } from './schema.js';
 import { ROWS_WASM_BASE64 } from './wasm/rows-wasm.js';
+import { decodeBase64Into, decodedLength } from './base64.js';
 
 /**
  * The transform's byte-level fast path: a small WebAssembly kernel (wasm/assembly/rows.ts) that
@@ -134,6 +135,28 @@ export class RowKernel {
     this.inputEnd = INPUT + length;
     this.outputStart = this.outputEnd = this.inputEnd + SLACK;
     this.textsEnd = TEXTS;
+    return INPUT;
+  }
+
+  /**
+   * Decodes a record's base64 data straight into the input (no intermediate buffer) and empties the
+   * output, like `load`; returns the decoded length, or -1 when `data` is not valid base64.
+   */
+  loadBase64(data: string): number {
+    const expected = decodedLength(data);
+    if (expected < 0) return -1;
+    this.ensure(INPUT + expected + SLACK + expected * 2 + PAGE);
+    const length = decodeBase64Into(data, this.bytes, INPUT);
+    if (length < 0) return -1;
+    this.bytes.fill(0, INPUT + length, INPUT + length + SLACK);
+    this.inputEnd = INPUT + length;
+    this.outputStart = this.outputEnd = this.inputEnd + SLACK;
+    this.textsEnd = TEXTS;
+    return length;
+  }
+
+  /** Where `load` and `loadBase64` put the record's bytes. */
+  get inputStart(): number {
     return INPUT;
   }
 
