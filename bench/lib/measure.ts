@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Runs one measurement task (a module in bench/tasks/) in a fresh Node process pinned to one core
- * with `taskset`, so every figure is "one core", no task inherits another's heap or JIT state, and
- * Node/V8 flags (e.g. `--max-semi-space-size`) can differ per task.
+ * with `taskset` (unless asked not to), so every figure is "one core", no task inherits another's
+ * heap or JIT state, and Node/V8 flags (e.g. `--max-semi-space-size`) can differ per task.
  */
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -27,11 +27,13 @@ export function benchCore(): number {
 export interface MeasureOptions {
   /** Extra Node/V8 flags for the measurement process. */
   readonly nodeFlags?: readonly string[];
+  /** Pin the process to one core (when taskset is available). @default true */
+  readonly pin?: boolean;
 }
 
 export async function measure<T>(task: string, args: unknown, options: MeasureOptions = {}): Promise<T> {
   const nodeArgs = ['--expose-gc', ...(options.nodeFlags ?? []), '--import', 'tsx', CHILD, task, JSON.stringify(args)];
-  const [command, argv] = canPin()
+  const [command, argv] = (options.pin ?? true) && canPin()
     ? ['taskset', ['-c', String(benchCore()), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   return new Promise<T>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSamples } from '../../src/local/sample-logs.js';
@@ -66,64 +67,84 @@ export const pipelineSection: Section = {
   async run(context) {
     const data = await dataset(context.outDir, context.quick ? 200_000 : 2_700_000, context.log);
     const lines = data.lines;
+    const cores = availableParallelism();
     const rows: string[][] = [];
     const notes: string[] = [];
-    let ours = 0;
-    let duck = 0;
-    try {
-      context.log('pipeline …');
-      const args: PipelineArgs = { source: data.dir, lake: join(context.outDir, 'pipeline-lake') };
-      const result = await measure<PipelineResult>('pipeline', args);
-      ours = lines / (result.rep.wallMs / 1000);
-      const s = result.summary;
-      context.metrics.set('pipeline.linesPerSecond', ours);
-      context.metrics.set('pipeline.maxRssMiB', result.maxRssBytes / 2 ** 20);
-      context.metrics.set('packing.cloudfront.billedOverRaw', s.firehose.billedBytes / data.bytes);
-      rows.push([
-        'loghose run (shipper → Firehose client → local endpoint → transform → Parquet)',
-        s.rows.toLocaleString('en-US'),
-        compact(ours),
-        fixed(mb(data.bytes) / (result.rep.wallMs / 1000)),
-        fixed(result.maxRssBytes / 2 ** 20, 0),
-        String(s.parquetObjects),
-      ]);
-      if (!s.accounted) notes.push('the pipeline did not account for every line');
-      notes.push(
-        `Firehose packing: ${s.firehose.records.toLocaleString('en-US')} records, billed ${fixed(mb(s.firehose.billedBytes))} MB for ${fixed(mb(data.bytes))} MB of raw log text (${fixed(s.firehose.billedBytes / data.bytes, 3)}×).`,
-      );
-    } catch (error) {
-      rows.push(['loghose run', 'error', '', '', '', '']);
-      notes.push(`pipeline: ${(error as Error).message}`);
-    }
-    for (const threads of [1, undefined]) {
+    const rate = (wallMs: number): number => lines / (wallMs / 1000);
+
+    /** The pipeline on every core (as `loghose run` runs) or pinned to one. */
+    const pipeline = async (pin: boolean): Promise<number> => {
+      const where = pin ? 'one core' : `${cores} cores`;
       try {
-        context.log(`duckdb gzip read_csv → Parquet (threads ${threads ?? 'default'}) …`);
-        const args: DuckdbGzArgs = { dir: data.dir, out: join(context.outDir, 'duckdb-pipeline.parquet'), threads };
-        const result = await measure<DuckdbGzResult>('duckdb-gz', args);
-        const rate = lines / (result.rep.wallMs / 1000);
-        if (threads === 1) duck = rate;
+        context.log(`pipeline (${where}) …`);
+        const args: PipelineArgs = { source: data.dir, lake: join(context.outDir, 'pipeline-lake') };
+        const result = await measure<PipelineResult>('pipeline', args, { pin });
+        const ours = rate(result.rep.wallMs);
+        const s = result.summary;
         rows.push([
-          `DuckDB read_csv(gzip) → COPY TO Parquet, threads=${result.threads}`,
+          `loghose run, ${where} (shipper → Firehose client → local endpoint → transform → Parquet)`,
+          s.rows.toLocaleString('en-US'),
+          compact(ours),
+          fixed(mb(data.bytes) / (result.rep.wallMs / 1000)),
+          fixed(result.maxRssBytes / 2 ** 20, 0),
+          String(s.parquetObjects),
+        ]);
+        if (!s.accounted) notes.push(`the pipeline (${where}) did not account for every line`);
+        if (!pin) {
+          context.metrics.set('pipeline.linesPerSecond', ours);
+          context.metrics.set('pipeline.maxRssMiB', result.maxRssBytes / 2 ** 20);
+          context.metrics.set('packing.cloudfront.billedOverRaw', s.firehose.billedBytes / data.bytes);
+          notes.push(
+            `Firehose packing: ${s.firehose.records.toLocaleString('en-US')} records, billed ${fixed(mb(s.firehose.billedBytes))} MB for ${fixed(mb(data.bytes))} MB of raw log text (${fixed(s.firehose.billedBytes / data.bytes, 3)}×).`,
+          );
+        }
+        return ours;
+      } catch (error) {
+        rows.push([`loghose run, ${where}`, 'error', '', '', '', '']);
+        notes.push(`pipeline (${where}): ${(error as Error).message}`);
+        return 0;
+      }
+    };
+
+    const duckdb = async (threads: number | undefined, pin: boolean): Promise<number> => {
+      const where = pin ? 'one core' : `${cores} cores`;
+      try {
+        context.log(`duckdb gzip read_csv → Parquet (threads ${threads ?? 'default'}, ${where}) …`);
+        const args: DuckdbGzArgs = { dir: data.dir, out: join(context.outDir, 'duckdb-pipeline.parquet'), threads };
+        const result = await measure<DuckdbGzResult>('duckdb-gz', args, { pin });
+        const duck = rate(result.rep.wallMs);
+        rows.push([
+          `DuckDB read_csv(gzip) → COPY TO Parquet, threads=${result.threads}, ${where}`,
           result.rows.toLocaleString('en-US'),
-          compact(rate),
+          compact(duck),
           fixed(mb(data.bytes) / (result.rep.wallMs / 1000)),
           '',
           '1',
         ]);
+        return duck;
       } catch (error) {
-        notes.push(`duckdb: ${(error as Error).message}`);
+        notes.push(`duckdb (threads ${threads ?? 'default'}, ${where}): ${(error as Error).message}`);
+        return 0;
       }
+    };
+
+    const ours = await pipeline(false);
+    const duckBest = Math.max(await duckdb(1, false), cores > 1 ? await duckdb(undefined, false) : 0);
+    const oursOneCore = await pipeline(true);
+    const duckOneCore = await duckdb(1, true);
+    if (ours > 0 && duckBest > 0) {
+      context.metrics.set('pipeline.overDuckdb', ours / duckBest);
+      notes.push(`loghose ÷ DuckDB on the same ${cores} cores (DuckDB's faster setting): ${fixed(ours / duckBest, 2)}× (target ≥ 0.5×)`);
     }
-    if (ours > 0 && duck > 0) {
-      context.metrics.set('pipeline.overDuckdb', ours / duck);
-      notes.push(`loghose ÷ DuckDB (one thread): ${fixed(ours / duck, 2)}× (target ≥ 0.5×)`);
+    if (oursOneCore > 0 && duckOneCore > 0) {
+      notes.push(`On one core each: ${fixed(oursOneCore / duckOneCore, 2)}× (the pipeline's work does not shrink on one core; its threads only overlap).`);
     }
     return {
       id: this.id,
       title: this.title,
       method: [
         `${lines.toLocaleString('en-US')} generated CloudFront lines in eight hourly gzip objects (33 legacy fields): ${fixed(mb(data.bytes), 0)} MB of log text, ${fixed(mb(data.gzipBytes), 0)} MB gzipped.`,
-        'Each run in its own process pinned to one core (DuckDB\'s threads therefore share that core). Timed: wall clock of the whole run, from reading the gzip objects to the last Parquet file on disk. Peak RSS from `process.resourceUsage().maxRSS`.',
+        `Each run in its own process, first on all ${cores} cores of the machine (as a user runs either tool; the pipeline runs its transform invocations in a worker thread and DuckDB writes in DuckDB's threads, and DuckDB is measured with one thread and with its default), then pinned to one core. Timed: wall clock of the whole run, from reading the gzip objects to the last Parquet file on disk. Peak RSS from \`process.resourceUsage().maxRSS\`.`,
         'The pipeline does what DuckDB does not: detection, event-time partitioning into dt/hour objects, query_params, error rows, the Firehose protocol round trip (base64 JSON over HTTP) and the transform contract.',
       ],
       columns: ['Run', 'Rows', 'Lines/s', 'MB/s in', 'Peak RSS MiB', 'Parquet objects'],

@@ -120,6 +120,77 @@ describe('FirehoseSender', () => {
     expect(s.stats.records).toBe(13);
   });
 
+  const batchBytes = (input: PutRecordBatchCommandInput): number => input.Records!.reduce((n, r) => n + r.Data!.length, 0);
+
+  it('keeps every call within maxBatchBytes and sends each record once', async () => {
+    answerEach(() => true);
+    const limit = 1024 * 1024;
+    const s = sender({ maxBatchBytes: limit, concurrency: 3 });
+    const sizes = Array.from({ length: 60 }, (_v, i) => [300_000, 1_000, 700_000, 24_000, 1000 * 1024, 5][i % 6] + i);
+    const sent: string[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const data = `${i}:`.padEnd(Math.min(size, FIREHOSE_LIMITS.maxRecordBytes), String.fromCharCode(97 + (i % 26)));
+      sent.push(data);
+      await s.put(Buffer.from(data));
+    }
+    await s.flush();
+    const inputs = callInputs();
+    for (const input of inputs) expect(batchBytes(input)).toBeLessThanOrEqual(limit);
+    // The limit, not the record count, is what split the batches: most calls are close to it.
+    expect(inputs.length).toBeGreaterThanOrEqual(Math.ceil(sent.reduce((n, d) => n + d.length, 0) / limit));
+    expect(inputs.some((input) => batchBytes(input) > limit / 2)).toBe(true);
+    const delivered = inputs.flatMap(dataOf);
+    expect(delivered).toHaveLength(sent.length);
+    expect([...delivered].sort()).toEqual([...sent].sort());
+    expect(s.stats.records).toBe(sent.length);
+  });
+
+  it('packs batches up to maxBatchBytes exactly', async () => {
+    answerEach(() => true);
+    const s = sender({ maxBatchBytes: 1024 * 1024 });
+    for (let i = 0; i < 9; i++) await s.put(Buffer.alloc(256 * 1024, 97 + i)); // four fill 1 MiB exactly
+    await s.flush();
+    expect(callInputs().map((input) => input.Records!.length)).toEqual([4, 4, 1]);
+    expect(callInputs().map(batchBytes)).toEqual([1024 * 1024, 1024 * 1024, 256 * 1024]);
+  });
+
+  it('clamps maxBatchBytes above 4 MiB to 4 MiB', async () => {
+    answerEach(() => true);
+    const s = sender({ maxBatchBytes: 64 * 1024 * 1024 });
+    for (let i = 0; i < 12; i++) await s.put(Buffer.alloc(FIREHOSE_LIMITS.maxRecordBytes, 97 + i));
+    await s.flush();
+    const inputs = callInputs();
+    // Four records of 1,000 KiB fit in 4 MiB, five do not.
+    expect(inputs.map((input) => input.Records!.length)).toEqual([4, 4, 4]);
+    for (const input of inputs) expect(batchBytes(input)).toBeLessThanOrEqual(FIREHOSE_LIMITS.maxBatchBytes);
+  });
+
+  it('clamps maxBatchBytes below the record size limit up to it, so every record can still be sent', async () => {
+    answerEach(() => true);
+    const s = sender({ maxBatchBytes: 1 });
+    await s.put(Buffer.alloc(FIREHOSE_LIMITS.maxRecordBytes, 120)); // the largest record fits a batch alone
+    for (let i = 0; i < 4; i++) await s.put(Buffer.alloc(FIREHOSE_LIMITS.maxRecordBytes / 2, 97 + i)); // two per batch
+    await s.flush();
+    expect(callInputs().map((input) => input.Records!.length)).toEqual([1, 2, 2]);
+    expect(s.stats.records).toBe(5);
+  });
+
+  it('uses the 4 MiB limit when maxBatchBytes is not a number', async () => {
+    answerEach(() => true);
+    const s = sender({ maxBatchBytes: Number.NaN });
+    for (let i = 0; i < 8; i++) await s.put(Buffer.alloc(FIREHOSE_LIMITS.maxRecordBytes, 97 + i));
+    await s.flush();
+    expect(callInputs().map((input) => input.Records!.length)).toEqual([4, 4]);
+  });
+
+  it('keeps the 500-record limit with a large maxBatchBytes', async () => {
+    answerEach(() => true);
+    const s = sender({ maxBatchBytes: 4 * 1024 * 1024 });
+    for (let i = 0; i < 1001; i++) await s.put(Buffer.from(`r${i}`));
+    await s.flush();
+    expect(callInputs().map((input) => input.Records!.length)).toEqual([500, 500, 1]);
+  });
+
   it('refuses a record over 1,000 KiB and ignores an empty one', async () => {
     answerEach(() => true);
     const s = sender();

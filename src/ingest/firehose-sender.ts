@@ -92,7 +92,8 @@ export class FirehoseSender {
     this.baseDelayMs = options.baseDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
-    this.maxBatchBytes = Math.min(FIREHOSE_LIMITS.maxBatchBytes, Math.max(FIREHOSE_LIMITS.maxRecordBytes, options.maxBatchBytes ?? FIREHOSE_LIMITS.maxBatchBytes));
+    const batchBytes = Number.isFinite(options.maxBatchBytes) ? options.maxBatchBytes! : FIREHOSE_LIMITS.maxBatchBytes;
+    this.maxBatchBytes = Math.min(FIREHOSE_LIMITS.maxBatchBytes, Math.max(FIREHOSE_LIMITS.maxRecordBytes, batchBytes));
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }

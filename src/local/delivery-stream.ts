@@ -199,7 +199,8 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   private sequence = 0;
   /** Invocations made, applied one after another in this order. */
   private readonly invocations: Invocation[] = [];
-  private applying: Promise<void> | undefined;
+  private applying: Promise<void> = Promise.resolve();
+  private applierRunning = false;
   private readonly deliverySlots: (Delivery | null | undefined)[] = [];
   private readonly deliveryQueue: (() => Promise<void>)[] = [];
   private writersRunning = 0;
@@ -301,23 +302,30 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   /** Makes an invocation and returns once at most `concurrentInvocations` are waiting to be applied. */
   private async startInvocation(records: PendingRecord[]): Promise<void> {
     this.invocations.push({ records, outcome: this.invokeWithRetries(records) });
-    this.applying ??= this.applyInvocations().finally(() => (this.applying = undefined));
+    if (!this.applierRunning) {
+      this.applierRunning = true;
+      this.applying = this.applyInvocations();
+    }
     const limit = Math.max(1, this.options.concurrentInvocations ?? 1);
-    while (this.invocations.length >= limit && this.applying !== undefined) await this.applying;
+    while (this.invocations.length >= limit && this.applierRunning) await this.applying;
     this.throwIfFailed();
   }
 
   private async settleInvocations(): Promise<void> {
-    while (this.applying !== undefined) await this.applying;
+    while (this.applierRunning) await this.applying;
     this.throwIfFailed();
   }
 
-  /** Applies made invocations in order until none is left; never rejects (failures fail the stream). */
+  /**
+   * Applies made invocations in order until none is left; never rejects (failures fail the stream).
+   * `applierRunning` turns false in the same step that finds the queue empty, so an invocation
+   * made after that starts a new applier.
+   */
   private async applyInvocations(): Promise<void> {
     try {
       for (;;) {
         const next = this.invocations[0];
-        if (next === undefined) return;
+        if (next === undefined) break;
         const { outcome, attempts } = await next.outcome;
         if (outcome.ok) await this.accept(next.records, outcome.outputs, attempts);
         else await this.failRaw('processing-failed', next.records, attempts, outcome.code, outcome.message);
@@ -327,6 +335,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
       this.fail(error);
       this.invocations.length = 0;
     }
+    this.applierRunning = false;
   }
 
   private async invokeWithRetries(records: PendingRecord[]): Promise<{ outcome: InvocationOutcome; attempts: number }> {

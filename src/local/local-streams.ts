@@ -4,7 +4,7 @@ import { formatOf } from '../transforms/registry.js';
 import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
 import type { Clock } from './clock.js';
 import { LocalDeliveryStream, type DeliverySink, type TransformInvoker } from './delivery-stream.js';
-import type { ProcessorInvoker } from './processor-invocation.js';
+import type { ProcessorPool } from './processor-pool.js';
 
 /** The delivery stream name of a table: `<config name>-<table>`, as the CDK stack names it. */
 export function streamNameOf(config: LoghoseConfig, table: TableName): string {
@@ -16,10 +16,8 @@ export interface LocalStreamsOptions {
   readonly sink: DeliverySink;
   readonly clock?: Clock;
   readonly transformFor?: (table: TableName) => TransformInvoker | undefined;
-  /** Runs a table's processor invocations elsewhere (a worker pool); a `transformFor` transform wins. */
-  readonly invokerFor?: (table: TableName) => ProcessorInvoker | undefined;
-  /** Processor invocations a stream runs at once. @default 1 */
-  readonly concurrentInvocations?: number;
+  /** Worker threads that run the processor invocations (a `transformFor` transform still runs in this thread). */
+  readonly pool?: ProcessorPool;
   /** Local-only cap on the bytes a stream buffers (on disk) across its partitions. @default 512 MiB */
   readonly maxBufferedBytesPerStream?: number;
   /** Objects a stream writes at once. @default 1 */
@@ -53,8 +51,9 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
         concurrentDeliveries: options.concurrentDeliveries ?? 1,
         queuedDeliveries: options.queuedDeliveries ?? 4,
         transform,
-        invoker: transform === undefined ? options.invokerFor?.(table) : undefined,
-        concurrentInvocations: options.concurrentInvocations,
+        invoker: transform === undefined ? options.pool?.invoker(table) : undefined,
+        // With workers: invocations queued for them while this thread goes on accepting records.
+        concurrentInvocations: options.pool ? Math.max(4, 4 * options.pool.size) : 1,
       }),
     );
   }

@@ -94,9 +94,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     sink: options.sink,
     clock,
     transformFor: options.transformFor,
-    invokerFor: pool && ((table) => pool.invoker(table)),
-    // Invocations queued for the workers while the main thread goes on accepting records.
-    concurrentInvocations: pool ? Math.max(4, 4 * workers) : 1,
+    pool,
     maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
     concurrentDeliveries: options.concurrentDeliveries,
   });

@@ -105,15 +105,15 @@ export class ProcessorPool {
       }
       resolve?.(reply.outcome);
     });
-    const failAll = (reason: string): void => {
+    // A worker that fails is replaced at once, so no invocation is sent to it while it exits.
+    const replace = (reason: string): void => {
+      if (started.worker !== worker) return;
       for (const resolve of started.pending.values()) resolve(workerFailure(reason));
       started.pending.clear();
+      if (!this.closed) this.start(started);
     };
-    worker.on('error', (error) => failAll(error.message));
-    worker.on('exit', (code) => {
-      failAll(`the worker exited with code ${code}`);
-      if (!this.closed && started.worker === worker) this.start(started);
-    });
+    worker.on('error', (error) => replace(error.message));
+    worker.on('exit', (code) => replace(`the worker exited with code ${code}`));
     return started;
   }
 }

@@ -50,5 +50,12 @@ port.on('message', (message: WorkerTask | WorkerRelease) => {
     if (outcome.ok) for (const output of outcome.outputs) if (output.documents) transfer.push(output.documents.buffer as ArrayBuffer);
     const reply: WorkerReply = { id: task.id, outcome };
     port.postMessage(reply, transfer);
+  }).catch((error: unknown) => {
+    // Not a transform failure (invokeProcessor catches those): a request or reply that cannot be handled.
+    const reply: WorkerReply = {
+      id: task.id,
+      outcome: { ok: false, code: 'Lambda.FunctionError', message: `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}` },
+    };
+    port.postMessage(reply);
   });
 });

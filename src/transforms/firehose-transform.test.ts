@@ -231,4 +231,32 @@ describe('loadRecordData', () => {
       { numRuns: 5000 },
     );
   });
+  it('says why data it cannot load is refused: missing, not base64, not UTF-8', () => {
+    const kernel = rowKernel();
+    for (const missing of [undefined, null, 42, { data: 'QUJD' }, Buffer.from('QUJD')]) {
+      expect(loadRecordData(kernel, missing)).toEqual({ error: 'record data is missing' });
+    }
+    for (const bad of ['QUJ', 'QU*D', 'QU-D', 'QU_D', 'QUJD QUJ', 'QQ==QUJD']) {
+      expect(loadRecordData(kernel, bad), bad).toEqual({ error: 'record data is not valid base64' });
+    }
+    expect(loadRecordData(kernel, Buffer.from([0x61, 0xff, 0x62]).toString('base64'))).toEqual({ error: 'record data is not UTF-8 text' });
+  });
+
+  it('points at the text inside the kernel for a record larger than 1 MiB (memory grown), BOM skipped', () => {
+    const kernel = rowKernel();
+    const text = `\u00e9${ELB_LINE}\n`.repeat(8000); // ~1.5 MB, not ASCII
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
+    const withBom = loadRecordData(kernel, b64(`\ufeff${text}`));
+    expect(withBom).toEqual({ start: kernel.inputStart + 3, end: kernel.inputStart + 3 + Buffer.byteLength(text), ascii: false });
+    if ('error' in withBom) return;
+    expect(kernel.bytes.toString('utf8', withBom.start, withBom.end)).toBe(text);
+
+    const ascii = ELB_LINE.repeat(10_000);
+    const plain = loadRecordData(kernel, b64(ascii));
+    expect(plain).toEqual({ start: kernel.inputStart, end: kernel.inputStart + ascii.length, ascii: true });
+    if ('error' in plain) return;
+    expect(kernel.bytes.toString('latin1', plain.start, plain.end)).toBe(ascii);
+    // The same large data made invalid: refused.
+    expect(loadRecordData(kernel, `${b64(ascii).slice(0, -4)}*AAA`)).toEqual({ error: 'record data is not valid base64' });
+  });
 });

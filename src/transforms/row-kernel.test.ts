@@ -126,3 +126,100 @@ describe('RowKernel', () => {
     expect(out[7999]).toBe(`{"text":"${'a'.repeat(1000)}"}`);
   });
 });
+
+describe('RowKernel.loadBase64', () => {
+  /** Deterministic pseudo-random bytes (fast to make at megabyte sizes). */
+  function noise(length: number, seed: number): Buffer {
+    const out = Buffer.alloc(length);
+    let state = seed >>> 0 || 1;
+    for (let i = 0; i < length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      out[i] = state & 0xff;
+    }
+    return out;
+  }
+
+  function expectLoaded(kernel: RowKernel, bytes: Buffer): void {
+    const length = kernel.loadBase64(bytes.toString('base64'));
+    expect(length).toBe(bytes.length);
+    const start = kernel.inputStart;
+    expect(kernel.bytes.subarray(start, start + length).equals(bytes)).toBe(true);
+    // Like `load`: the output is emptied and starts after the input.
+    expect(kernel.output().length).toBe(0);
+    expect(kernel.bytes.subarray(start + length, start + length + 16).every((b) => b === 0)).toBe(true);
+  }
+
+  it('property: puts exactly the decoded bytes at bytes[inputStart, inputStart + length), like load', () => {
+    const kernel = new RowKernel();
+    const other = new RowKernel();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
+        const bytes = Buffer.from(data);
+        expectLoaded(kernel, bytes);
+        // The same place `load` puts them.
+        expect(other.load(bytes, 0, bytes.length)).toBe(kernel.inputStart);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('returns -1 for data that is not strict base64', () => {
+    const kernel = new RowKernel();
+    for (const bad of ['QUJ', 'QU*D', 'QUJD QUJ', 'QU-D', 'QU_D', 'QQ==QUJD', 'Q===', 'QUJD\n']) {
+      expect(kernel.loadBase64(bad), JSON.stringify(bad)).toBe(-1);
+    }
+    // The kernel still loads valid data afterwards.
+    expectLoaded(kernel, Buffer.from('after a failure'));
+  });
+
+  it('grows its memory for inputs larger than 1 MiB, valid or not', () => {
+    const kernel = new RowKernel();
+    const initialSize = kernel.bytes.length;
+    expectLoaded(kernel, Buffer.from('small first'));
+    const large = noise(3 * 1024 * 1024 + 7, 42);
+    expectLoaded(kernel, large);
+    expect(kernel.bytes.length).toBeGreaterThan(initialSize);
+    // Larger still, after the memory already grew once.
+    const larger = noise(5 * 1024 * 1024 + 1, 7);
+    expectLoaded(kernel, larger);
+
+    // A large string with one invalid character near its end.
+    const text = larger.toString('base64');
+    for (const char of ['*', '-', '_', ' ']) {
+      const at = text.length - 10;
+      expect(kernel.loadBase64(text.slice(0, at) + char + text.slice(at + 1)), char).toBe(-1);
+    }
+    // A large string of the wrong length.
+    expect(kernel.loadBase64(text.slice(0, -1))).toBe(-1);
+
+    // And a small one again, after the large ones.
+    expectLoaded(kernel, Buffer.from('small again'));
+  });
+
+  it('grows from a fresh kernel straight to a large input (> 1 MiB)', () => {
+    const kernel = new RowKernel();
+    const initialSize = kernel.bytes.length;
+    const large = noise(kernel.bytes.length, 3); // as large as all of its first memory
+    expectLoaded(kernel, large);
+    expect(kernel.bytes.length).toBeGreaterThan(initialSize + large.length);
+  });
+
+  it('leaves a large loaded line usable by the rest of the kernel (split, write)', () => {
+    const kernel = new RowKernel();
+    const columns: Column[] = [
+      { name: 'a', type: 'string' },
+      { name: 'b', type: 'int' },
+    ];
+    const plan = kernel.plan(columns, [0, 1])!;
+    const line = Buffer.from(`${'x'.repeat(1_500_000)}\t12`);
+    const length = kernel.loadBase64(line.toString('base64'));
+    expect(length).toBe(line.length);
+    const start = kernel.inputStart;
+    expect(kernel.splitTabs(start, start + length, 2)).toBe(2);
+    kernel.reserve(plan.fixedBytes + length);
+    expect(kernel.writeRow(plan, 2)).toBe(true);
+    expect(kernel.output().toString('latin1')).toBe(`{"a":"${'x'.repeat(1_500_000)}","b":12}\n`);
+  });
+});

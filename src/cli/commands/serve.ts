@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { DiskLakeSink } from '../../local/disk-sink.js';
 import { startFirehoseEndpoint } from '../../local/firehose-endpoint.js';
 import { createLocalStreams } from '../../local/local-streams.js';
+import { defaultProcessorWorkers, ProcessorPool } from '../../local/processor-pool.js';
 import { UserError } from '../errors.js';
 
 interface ServeOptions {
@@ -38,7 +39,9 @@ export function registerServe(program: Command): void {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError('--port must be a port number', 2);
       const lakeDir = options.lake ?? config.lakeDir;
-      const streams = createLocalStreams({ config, sink: new DiskLakeSink(lakeDir) });
+      const workers = defaultProcessorWorkers();
+      const pool = workers > 0 ? new ProcessorPool(workers) : undefined;
+      const streams = createLocalStreams({ config, sink: new DiskLakeSink(lakeDir), pool });
       const endpoint = await startFirehoseEndpoint({
         streams: [...streams.values()],
         port,
@@ -64,7 +67,11 @@ export function registerServe(program: Command): void {
       });
       clearInterval(ticker);
       await endpoint.close();
-      for (const stream of streams.values()) await stream.flush();
+      try {
+        for (const stream of streams.values()) await stream.flush();
+      } finally {
+        await pool?.close();
+      }
       const stats = [...streams.values()].map((s) => s.stats);
       process.stderr.write(
         `delivered ${stats.reduce((n, s) => n + s.rows, 0)} rows, ${stats.reduce((n, s) => n + s.errorRows, 0)} error rows, ` +
