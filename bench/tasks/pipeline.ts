@@ -13,6 +13,8 @@ import { timed, type Rep } from '../lib/timing.js';
 export interface PipelineArgs {
   readonly source: string;
   readonly lake: string;
+  /** Transform worker threads (`loghose run --workers`); default: the pipeline's. */
+  readonly workers?: number;
 }
 
 export interface PipelineResult {
@@ -24,7 +26,7 @@ export interface PipelineResult {
 export async function run(args: PipelineArgs): Promise<PipelineResult> {
   await rm(args.lake, { recursive: true, force: true });
   const { rep, value } = await timed(() =>
-    runLocalPipeline({ source: args.source, config: parseConfig({ lakeDir: args.lake }), sink: new DiskLakeSink(args.lake) }),
+    runLocalPipeline({ source: args.source, config: parseConfig({ lakeDir: args.lake }), sink: new DiskLakeSink(args.lake), transformWorkers: args.workers }),
   );
   return { summary: value, rep, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }

@@ -91,9 +91,17 @@ export class RecordPacker {
   }
 
   private async emitGroup(partition: string, group: Group): Promise<void> {
-    const body = group.lines.join('\n');
-    const text = this.header.length > 0 ? `${this.header}\n${body}` : body;
-    const record: PackedRecord = { partition, data: Buffer.from(text, 'utf8'), lines: group.lines.length };
+    // Written line by line into the record's buffer: joining them first made a string as large
+    // as the record, only to encode it.
+    const data = Buffer.allocUnsafe(this.headerBytes + group.bytes - 1);
+    let at = this.headerBytes > 0 ? data.write(`${this.header}\n`, 0, 'utf8') : 0;
+    const last = group.lines.length - 1;
+    for (let i = 0; i < last; i++) {
+      at += data.write(group.lines[i], at, 'utf8');
+      data[at++] = 10;
+    }
+    at += data.write(group.lines[last], at, 'utf8');
+    const record: PackedRecord = { partition, data: at === data.length ? data : data.subarray(0, at), lines: group.lines.length };
     this.buffered -= group.bytes;
     group.lines = [];
     group.bytes = 0;

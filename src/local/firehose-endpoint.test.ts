@@ -5,8 +5,13 @@ import {
   PutRecordBatchCommand,
   PutRecordCommand,
 } from '@aws-sdk/client-firehose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeBase64Into, decodedLength } from '../transforms/base64.js';
 import {
+  parseSdkPutRecordBatch,
   startFirehoseEndpoint,
   type EndpointFaults,
   type FirehoseEndpoint,
@@ -397,5 +402,79 @@ describe('local Firehose endpoint', () => {
     await endpoint.close();
     const error = await errorOf(fetch(endpoint.url, { method: 'POST', body: '{}' }));
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe('parseSdkPutRecordBatch', () => {
+  const name = fc.stringMatching(/^[a-zA-Z0-9_.-]{1,64}$/);
+  const data = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+  const body = fc.record({ DeliveryStreamName: name, Records: fc.array(fc.record({ Data: data }), { maxLength: 12 }) });
+
+  it('reads what JSON.parse reads from bodies shaped as the SDK writes them', () => {
+    fc.assert(
+      fc.property(body, (value) => {
+        const raw = Buffer.from(JSON.stringify(value));
+        expect(parseSdkPutRecordBatch(raw)).toEqual(JSON.parse(raw.toString()));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('declines any other body, or reads it as JSON.parse does (bad base64 is rejected later either way)', () => {
+    const edit = fc.record({ at: fc.nat(), remove: fc.nat({ max: 3 }), insert: fc.constantFrom('', ' ', '\\', '"', ',', '}', ']', '{"Data":"QQ=="}', 'é', '\n', 'A') });
+    fc.assert(
+      fc.property(body, fc.array(edit, { minLength: 1, maxLength: 3 }), (value, edits) => {
+        let text = JSON.stringify(value);
+        for (const e of edits) {
+          const at = e.at % (text.length + 1);
+          text = text.slice(0, at) + e.insert + text.slice(at + e.remove);
+        }
+        const raw = Buffer.from(text);
+        const fast = parseSdkPutRecordBatch(raw);
+        if (fast === undefined) return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        const records = (fast as { Records: { Data: string }[] }).Records;
+        const allBase64 = records.every((r) => decodedLength(r.Data) >= 0 && decodeBase64Into(r.Data, Buffer.alloc(decodedLength(r.Data)), 0) >= 0);
+        if (!allBase64) return; // the endpoint rejects it as bad base64 whichever way it was read
+        expect(parsed).toBeDefined(); // a body it reads, with valid data, is valid JSON
+        expect(fast).toEqual(parsed);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads the body the AWS SDK sends for PutRecordBatch', async () => {
+    let captured: Buffer | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        captured = Buffer.concat(chunks);
+        res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ FailedPutCount: 0, Encrypted: false, RequestResponses: [{ RecordId: 'a' }, { RecordId: 'b' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const sdk = new FirehoseClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
+      await sdk.send(new PutRecordBatchCommand({ DeliveryStreamName: 'loghose-elb', Records: [{ Data: Buffer.from('one\ntwo') }, { Data: Buffer.alloc(70_000, 0xff) }] }));
+      sdk.destroy();
+    } finally {
+      server.close();
+    }
+    const fast = parseSdkPutRecordBatch(captured!);
+    expect(fast).toBeDefined();
+    expect(fast).toEqual(JSON.parse(captured!.toString()));
   });
 });

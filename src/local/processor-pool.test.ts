@@ -286,10 +286,7 @@ describe('ProcessorPool', () => {
 });
 
 describe('defaultProcessorWorkers', () => {
-  it('is between 0 and 4', () => {
-    const workers = defaultProcessorWorkers();
-    expect(Number.isInteger(workers)).toBe(true);
-    expect(workers).toBeGreaterThanOrEqual(0);
-    expect(workers).toBeLessThanOrEqual(4);
+  it('is none on one or two cores, then one per core beyond the first, at most four', () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map((cores) => defaultProcessorWorkers(cores))).toEqual([0, 0, 2, 3, 4, 4, 4]);
   });
 });

@@ -12,6 +12,8 @@ export interface RunCommandOptions {
   readonly lake?: string;
   readonly config?: string;
   readonly json?: boolean;
+  /** Worker threads for the transform invocations (a string from the command line). */
+  readonly workers?: string;
 }
 
 /** Lists a source fully first (for progress totals), failing with a clear message when it is missing. */
@@ -29,6 +31,10 @@ export async function listAll(source: string): Promise<SourceObject[]> {
 
 export async function runPipelineCommand(options: RunCommandOptions, config: LoghoseConfig = loadConfig(options.config)): Promise<RunSummary> {
   const lakeDir = options.lake ?? config.lakeDir;
+  const workers = options.workers === undefined ? undefined : Number(options.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 16)) {
+    throw new UserError('--workers must be a whole number from 0 to 16', 2);
+  }
   const objects = await listAll(options.source);
   const progress = createProgress(!options.json && process.stderr.isTTY === true);
   progress.start(objects.length, 'objects');
@@ -37,6 +43,7 @@ export async function runPipelineCommand(options: RunCommandOptions, config: Log
       source: options.source,
       config,
       sink: new DiskLakeSink(lakeDir),
+      transformWorkers: workers,
       objects: (async function* () {
         yield* objects;
       })(),
@@ -70,6 +77,7 @@ export function registerRun(program: Command): void {
     .option('-l, --lake <dir>', 'lake directory (default: lakeDir from the config, ./lake)')
     .option('-c, --config <file>', 'config file', undefined)
     .option('--json', 'print the summary as JSON')
+    .option('--workers <n>', 'worker threads running the transform (default: 0 on up to 2 cores, else one per core beyond the first, at most 4)')
     .action(async (options: RunCommandOptions) => {
       const config = loadConfig(options.config);
       const summary = await runPipelineCommand(options, config);
