@@ -39,7 +39,8 @@ afterAll(async () => {
 
 describe('loghose CLI', () => {
   it('run --json ships a directory of mixed logs into the lake and accounts for every line', () => {
-    const { code, stdout, stderr } = loghose(['run', '--source', logs, '--lake', join(root, 'lake'), '--json']);
+    // With a transform worker thread, as on a machine with more cores (or --workers 1 on two).
+    const { code, stdout, stderr } = loghose(['run', '--source', logs, '--lake', join(root, 'lake'), '--json', '--workers', '1']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
@@ -80,7 +81,7 @@ describe('loghose CLI', () => {
   });
 
   it('exits non-zero with a one-line reason on bad input', () => {
-    for (const args of [['parse', '--format', 'nope', 'x'], ['parse', join(root, 'missing.log')], ['run', '--source', join(root, 'missing')], ['no-such-command']]) {
+    for (const args of [['parse', '--format', 'nope', 'x'], ['parse', join(root, 'missing.log')], ['run', '--source', join(root, 'missing')], ['run', '--source', logs, '--workers', 'x'], ['no-such-command']]) {
       const { code, stderr } = loghose(args);
       expect(code).not.toBe(0);
       expect(stderr.trim().length).toBeGreaterThan(0);

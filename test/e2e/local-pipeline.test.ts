@@ -117,6 +117,18 @@ describe('local pipeline end to end', () => {
     expect(summary.firehose.records).toBeLessThan(summary.lines / 20);
   });
 
+  it('lands the same rows with the transform in worker threads, under faults too', async () => {
+    const { lake, summary } = await run('workers', { transformWorkers: 2, faults: { failedEntryRate: 0.3, throttleRate: 0.2, seed: 7 } });
+    expectAccounted(summary);
+    expect(summary.firehose.retriedEntries).toBeGreaterThan(0);
+    const counts = await lakeCounts(lake);
+    for (const table of SAMPLE_FORMATS) {
+      const e = expected(table);
+      expect(summary.tables[table]).toMatchObject({ rows: e.good, errorRows: e.bad, failedLines: 0 });
+      expect(counts[table]).toEqual({ rows: e.good, errorRows: e.bad, misplaced: 0 });
+    }
+  });
+
   it('loses and duplicates nothing when 30% of PutRecordBatch entries fail and calls are throttled', async () => {
     const { lake, summary } = await run('faults', { faults: { failedEntryRate: 0.3, throttleRate: 0.2, seed: 5 } });
     expectAccounted(summary);
