@@ -201,6 +201,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   private readonly invocations: Invocation[] = [];
   private applying: Promise<void> = Promise.resolve();
   private applierRunning = false;
+  private applied: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly deliverySlots: (Delivery | null | undefined)[] = [];
   private readonly deliveryQueue: (() => Promise<void>)[] = [];
   private writersRunning = 0;
@@ -307,8 +308,25 @@ export class LocalDeliveryStream implements LocalStreamTarget {
       this.applying = this.applyInvocations();
     }
     const limit = Math.max(1, this.options.concurrentInvocations ?? 1);
-    while (this.invocations.length >= limit && this.applierRunning) await this.applying;
+    // Wait for one invocation to be applied, not for the queue to drain: the workers keep busy.
+    while (this.invocations.length >= limit && this.applierRunning) await this.nextApplied();
     this.throwIfFailed();
+  }
+
+  /** Resolves when the next invocation has been applied (or the applier stopped). */
+  private nextApplied(): Promise<void> {
+    if (this.applied === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.applied = { promise, resolve };
+    }
+    return this.applied.promise;
+  }
+
+  private wakeApplied(): void {
+    const applied = this.applied;
+    this.applied = undefined;
+    applied?.resolve();
   }
 
   private async settleInvocations(): Promise<void> {
@@ -330,12 +348,14 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         if (outcome.ok) await this.accept(next.records, outcome.outputs, attempts);
         else await this.failRaw('processing-failed', next.records, attempts, outcome.code, outcome.message);
         this.invocations.shift();
+        this.wakeApplied();
       }
     } catch (error) {
       this.fail(error);
       this.invocations.length = 0;
     }
     this.applierRunning = false;
+    this.wakeApplied();
   }
 
   private async invokeWithRetries(records: PendingRecord[]): Promise<{ outcome: InvocationOutcome; attempts: number }> {
