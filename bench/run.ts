@@ -75,7 +75,7 @@ const markdown = [
   `Machine: ${machine.nproc} CPUs (\`${machine.cpuModel}\` per /proc/cpuinfo), ${machine.memoryGiB} GiB RAM, Node ${machine.node}; ` +
     `1-minute load average ${machine.load.toFixed(2)} at the start. ` +
     (canPin()
-      ? `Every measurement runs in its own Node process pinned to CPU ${benchCore()} with \`taskset\`.`
+      ? `Every measurement runs in its own Node process pinned to CPU ${benchCore()} with \`taskset\` (section (e) also runs unpinned, on all cores).`
       : 'taskset was not available: measurements were not pinned.'),
   '',
   'Figures are per CPU-second of the measuring process (user + system time, all its threads: GC and JIT included), the best of a few repetitions. ' +
