@@ -30,11 +30,11 @@ export interface RunOptions {
   readonly concurrency?: number;
   /** Local-only cap on bytes buffered (on disk) across a stream's partitions. */
   readonly maxBufferedBytesPerStream?: number;
-  /** Objects a stream writes at once while it goes on transforming. */
+  /** Objects a stream writes at once. */
   readonly concurrentDeliveries?: number;
   /**
    * Worker threads running the transform invocations (0: in this thread).
-   * @default one per core beyond the main thread's, at most four
+   * @default none on up to two cores, else one per core beyond the first, at most four
    */
   readonly transformWorkers?: number;
   readonly onObject?: (result: ShipResult, object: SourceObject) => void;
