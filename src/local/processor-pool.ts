@@ -54,9 +54,9 @@ function bundledWorker(): string {
 
 /**
  * Workers for a machine: none on one or two cores, else one per core beyond the main thread's, at
- * most four. On two cores a worker made the benchmark pipeline ~20 % faster but raised its peak
- * memory by ~110 MiB (the main thread then allocates faster than its garbage collector frees), past
- * the 512 MiB the local run is held to; `loghose run --workers 1` makes that trade.
+ * most four. On two cores a worker made the benchmark pipeline 15–20 % faster but raised its peak
+ * memory by ~100 MiB (436 → 538 MiB on 1 GB of logs), past the 512 MiB the local run is held to;
+ * `loghose run --workers 1` makes that trade.
  */
 export function defaultProcessorWorkers(cores = availableParallelism()): number {
   return cores <= 2 ? 0 : Math.min(cores - 1, 4);
