@@ -16,6 +16,14 @@ export interface RunCommandOptions {
   readonly workers?: string;
 }
 
+/** `--workers`: transform worker threads, or undefined for the default. */
+export function workersOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const workers = Number(value);
+  if (!(Number.isInteger(workers) && workers >= 0 && workers <= 16)) throw new UserError('--workers must be a whole number from 0 to 16', 2);
+  return workers;
+}
+
 /** Lists a source fully first (for progress totals), failing with a clear message when it is missing. */
 export async function listAll(source: string): Promise<SourceObject[]> {
   const objects: SourceObject[] = [];
@@ -31,10 +39,7 @@ export async function listAll(source: string): Promise<SourceObject[]> {
 
 export async function runPipelineCommand(options: RunCommandOptions, config: LoghoseConfig = loadConfig(options.config)): Promise<RunSummary> {
   const lakeDir = options.lake ?? config.lakeDir;
-  const workers = options.workers === undefined ? undefined : Number(options.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 16)) {
-    throw new UserError('--workers must be a whole number from 0 to 16', 2);
-  }
+  const workers = workersOption(options.workers);
   const objects = await listAll(options.source);
   const progress = createProgress(!options.json && process.stderr.isTTY === true);
   progress.start(objects.length, 'objects');

@@ -5,6 +5,7 @@ import { startFirehoseEndpoint } from '../../local/firehose-endpoint.js';
 import { createLocalStreams } from '../../local/local-streams.js';
 import { defaultProcessorWorkers, ProcessorPool } from '../../local/processor-pool.js';
 import { UserError } from '../errors.js';
+import { workersOption } from './run.js';
 
 interface ServeOptions {
   readonly port: string;
@@ -14,6 +15,7 @@ interface ServeOptions {
   readonly throttleRate?: string;
   readonly failedEntryRate?: string;
   readonly delayMs?: string;
+  readonly workers?: string;
 }
 
 function fraction(name: string, value: string | undefined): number | undefined {
@@ -34,12 +36,13 @@ export function registerServe(program: Command): void {
     .option('--throttle-rate <fraction>', 'fault injection: fraction of calls answered ServiceUnavailableException')
     .option('--failed-entry-rate <fraction>', 'fault injection: fraction of PutRecordBatch entries failed')
     .option('--delay-ms <ms>', 'fault injection: delay added to every response')
+    .option('--workers <n>', 'worker threads running the transform (default: 0 on up to 2 cores, else one per core beyond the first, at most 4)')
     .action(async (options: ServeOptions) => {
       const config = loadConfig(options.config);
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError('--port must be a port number', 2);
       const lakeDir = options.lake ?? config.lakeDir;
-      const workers = defaultProcessorWorkers();
+      const workers = workersOption(options.workers) ?? defaultProcessorWorkers();
       const pool = workers > 0 ? new ProcessorPool(workers) : undefined;
       const streams = createLocalStreams({ config, sink: new DiskLakeSink(lakeDir), pool });
       const endpoint = await startFirehoseEndpoint({
