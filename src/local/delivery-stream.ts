@@ -201,11 +201,13 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   private readonly invocations: Invocation[] = [];
   private applying: Promise<void> = Promise.resolve();
   private applierRunning = false;
-  private applied: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Fires when an invocation has been applied, or the applier stopped. */
+  private readonly applied = new Signal();
   private readonly deliverySlots: (Delivery | null | undefined)[] = [];
   private readonly deliveryQueue: (() => Promise<void>)[] = [];
   private writersRunning = 0;
-  private writeDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Fires when an object write finishes. */
+  private readonly written = new Signal();
   private failure: { error: unknown } | undefined;
 
   constructor(private readonly options: LocalDeliveryStreamOptions) {
@@ -309,24 +311,8 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     }
     const limit = Math.max(1, this.options.concurrentInvocations ?? 1);
     // Wait for one invocation to be applied, not for the queue to drain: the workers keep busy.
-    while (this.invocations.length >= limit && this.applierRunning) await this.nextApplied();
+    while (this.invocations.length >= limit && this.applierRunning) await this.applied.next();
     this.throwIfFailed();
-  }
-
-  /** Resolves when the next invocation has been applied (or the applier stopped). */
-  private nextApplied(): Promise<void> {
-    if (this.applied === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.applied = { promise, resolve };
-    }
-    return this.applied.promise;
-  }
-
-  private wakeApplied(): void {
-    const applied = this.applied;
-    this.applied = undefined;
-    applied?.resolve();
   }
 
   private async settleInvocations(): Promise<void> {
@@ -348,14 +334,14 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         if (outcome.ok) await this.accept(next.records, outcome.outputs, attempts);
         else await this.failRaw('processing-failed', next.records, attempts, outcome.code, outcome.message);
         this.invocations.shift();
-        this.wakeApplied();
+        this.applied.fire();
       }
     } catch (error) {
       this.fail(error);
       this.invocations.length = 0;
     }
     this.applierRunning = false;
-    this.wakeApplied();
+    this.applied.fire();
   }
 
   private async invokeWithRetries(records: PendingRecord[]): Promise<{ outcome: InvocationOutcome; attempts: number }> {
@@ -455,7 +441,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     );
     this.startWriters();
     const depth = Math.max(1, this.options.queuedDeliveries ?? 1);
-    while (this.deliveryQueue.length + this.writersRunning >= depth) await this.nextWrite();
+    while (this.deliveryQueue.length + this.writersRunning >= depth) await this.written.next();
     this.throwIfFailed();
   }
 
@@ -466,26 +452,14 @@ export class LocalDeliveryStream implements LocalStreamTarget {
       this.writersRunning++;
       void write().finally(() => {
         this.writersRunning--;
-        const wake = this.writeDone;
-        this.writeDone = undefined;
-        wake?.resolve();
+        this.written.fire();
         this.startWriters();
       });
     }
   }
 
-  /** Resolves when the next object write finishes. */
-  private nextWrite(): Promise<void> {
-    if (this.writeDone === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.writeDone = { promise, resolve };
-    }
-    return this.writeDone.promise;
-  }
-
   private async settleDeliveries(): Promise<void> {
-    while (this.deliveryQueue.length + this.writersRunning > 0) await this.nextWrite();
+    while (this.deliveryQueue.length + this.writersRunning > 0) await this.written.next();
     this.throwIfFailed();
   }
 
@@ -558,6 +532,26 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   private async writeErrors(errorType: ErrorOutputType, records: ErrorRecord[]): Promise<void> {
     this.stats.errorRecords += records.length;
     await this.options.sink.writeErrors({ table: this.table, stream: this.name, errorType, records, deliveredAt: this.clock.now() });
+  }
+}
+
+/** Something to wait for: `next()` resolves at the following `fire()`. */
+class Signal {
+  private waiting: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  next(): Promise<void> {
+    if (this.waiting === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+
+  fire(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve();
   }
 }
 
