@@ -128,13 +128,9 @@ export class RowKernel {
 
   /** Copies a record's bytes in and empties the output; returns where the bytes start. */
   load(source: Uint8Array, start: number, end: number): number {
-    const length = end - start;
-    this.ensure(INPUT + length + SLACK + length * 2 + PAGE);
+    this.reserveInput(end - start);
     this.bytes.set(source.subarray(start, end), INPUT);
-    this.bytes.fill(0, INPUT + length, INPUT + length + SLACK);
-    this.inputEnd = INPUT + length;
-    this.outputStart = this.outputEnd = this.inputEnd + SLACK;
-    this.textsEnd = TEXTS;
+    this.setInput(end - start);
     return INPUT;
   }
 
@@ -145,14 +141,23 @@ export class RowKernel {
   loadBase64(data: string): number {
     const expected = decodedLength(data);
     if (expected < 0) return -1;
-    this.ensure(INPUT + expected + SLACK + expected * 2 + PAGE);
+    this.reserveInput(expected);
     const length = decodeBase64Into(data, this.bytes, INPUT);
-    if (length < 0) return -1;
+    if (length >= 0) this.setInput(length);
+    return length;
+  }
+
+  /** Room for an input of `length` bytes and a first stretch of output after it (`reserve` grows it). */
+  private reserveInput(length: number): void {
+    this.ensure(INPUT + length + SLACK + length * 2 + PAGE);
+  }
+
+  /** The input is the `length` bytes at INPUT; the output starts empty after it. */
+  private setInput(length: number): void {
     this.bytes.fill(0, INPUT + length, INPUT + length + SLACK);
     this.inputEnd = INPUT + length;
     this.outputStart = this.outputEnd = this.inputEnd + SLACK;
     this.textsEnd = TEXTS;
-    return length;
   }
 
   /** Where `load` and `loadBase64` put the record's bytes. */
