@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { DeliverySink, LocalDeliveryStream, StreamStats, TransformInvoker } from './delivery-stream.js';
 import { createLocalStreams, lakeTotals, localFirehoseClient, streamNameOf } from './local-streams.js';
 import { startFirehoseEndpoint, type EndpointFaults } from './firehose-endpoint.js';
-import { defaultProcessorWorkers, ProcessorPool } from './processor-pool.js';
+import { createProcessorPool } from './processor-pool.js';
 
 /**
  * `loghose run`: every log object under a source goes through the shipper, with the real Firehose
@@ -87,8 +87,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
   const started = performance.now();
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const workers = options.transformWorkers ?? defaultProcessorWorkers();
-  const pool = workers > 0 ? new ProcessorPool(workers) : undefined;
+  const pool = createProcessorPool(options.transformWorkers);
   const streams = createLocalStreams({
     config,
     sink: options.sink,

@@ -74,13 +74,14 @@ export async function invokeProcessor(transform: TransformInvoker, request: Invo
   try {
     response = await transform(event);
   } catch (error) {
-    return {
-      ok: false,
-      code: 'Lambda.FunctionError',
-      message: `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}`,
-    };
+    return functionError((error as Error)?.message ?? String(error));
   }
   return checkResponse(request.records, response, memory);
+}
+
+/** The outcome of an invocation that failed (threw, or could not be run), as Firehose reports it. */
+export function functionError(reason: string): InvocationOutcome {
+  return failure('Lambda.FunctionError', `The Lambda function was invoked and failed: ${reason}`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
 import type { TableName } from '../transforms/schema.js';
-import type { InvocationOutcome, InvocationRequest, ProcessorInvoker } from './processor-invocation.js';
+import { functionError, type InvocationOutcome, type InvocationRequest, type ProcessorInvoker } from './processor-invocation.js';
 
 /**
  * Worker threads that run the delivery streams' Lambda processor invocations, as Lambda runs a
@@ -62,6 +62,11 @@ export function defaultProcessorWorkers(cores = availableParallelism()): number 
   return cores <= 2 ? 0 : Math.min(cores - 1, 4);
 }
 
+/** A pool of `workers` threads (the machine's default when not given), or none for 0. */
+export function createProcessorPool(workers = defaultProcessorWorkers()): ProcessorPool | undefined {
+  return workers > 0 ? new ProcessorPool(workers) : undefined;
+}
+
 interface Slot {
   worker: Worker;
   readonly pending: Map<number, (outcome: InvocationOutcome) => void>;
@@ -89,7 +94,7 @@ export class ProcessorPool {
   }
 
   private run(table: TableName, request: InvocationRequest): Promise<InvocationOutcome> {
-    if (this.closed) return Promise.resolve(workerFailure('the processor pool is closed'));
+    if (this.closed) return Promise.resolve(functionError('the processor pool is closed'));
     // The least busy worker.
     let slot = this.slots[0];
     for (const candidate of this.slots) if (candidate.pending.size < slot.pending.size) slot = candidate;
@@ -101,7 +106,7 @@ export class ProcessorPool {
         slot.worker.postMessage(task);
       } catch (error) {
         slot.pending.delete(id);
-        resolve(workerFailure((error as Error).message));
+        resolve(functionError((error as Error).message));
       }
     });
   }
@@ -134,7 +139,7 @@ export class ProcessorPool {
     // A worker that fails is replaced at once, so no invocation is sent to it while it exits.
     const replace = (reason: string): void => {
       if (started.worker !== worker) return;
-      for (const resolve of started.pending.values()) resolve(workerFailure(reason));
+      for (const resolve of started.pending.values()) resolve(functionError(reason));
       started.pending.clear();
       if (!this.closed) this.start(started);
     };
@@ -142,8 +147,4 @@ export class ProcessorPool {
     worker.on('exit', (code) => replace(`the worker exited with code ${code}`));
     return started;
   }
-}
-
-function workerFailure(reason: string): InvocationOutcome {
-  return { ok: false, code: 'Lambda.FunctionError', message: `The Lambda function was invoked and failed: ${reason}` };
 }

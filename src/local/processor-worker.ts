@@ -1,17 +1,13 @@
 import { parentPort } from 'node:worker_threads';
 import { transformFirehoseEvent } from '../transforms/firehose-transform.js';
-import type { LogFormat } from '../transforms/format.js';
 import { formatOf } from '../transforms/registry.js';
-import type { TableName } from '../transforms/schema.js';
-import { invokeProcessor } from './processor-invocation.js';
+import { functionError, invokeProcessor } from './processor-invocation.js';
 import type { WorkerRelease, WorkerReply, WorkerTask } from './processor-pool.js';
 
 /** A processor-pool worker: runs each invocation it is sent and replies with the checked outcome. */
 
 const port = parentPort;
 if (port === null) throw new Error('processor-worker runs in a worker thread (see processor-pool)');
-
-const formats = new Map<TableName, LogFormat>();
 
 /**
  * Buffers the main thread gave back: documents are decoded into them and moved (not copied) to
@@ -39,23 +35,15 @@ port.on('message', (message: WorkerTask | WorkerRelease) => {
     return;
   }
   const task = message;
-  let format = formats.get(task.table);
-  if (format === undefined) {
-    format = formatOf(task.table);
-    formats.set(task.table, format);
-  }
-  const chosen = format;
-  void invokeProcessor((event) => transformFirehoseEvent(event, { format: chosen }).response, task.request, documentMemory).then((outcome) => {
+  const format = formatOf(task.table);
+  void invokeProcessor((event) => transformFirehoseEvent(event, { format }).response, task.request, documentMemory).then((outcome) => {
     const transfer: ArrayBuffer[] = [];
     if (outcome.ok) for (const output of outcome.outputs) if (output.documents) transfer.push(output.documents.buffer as ArrayBuffer);
     const reply: WorkerReply = { id: task.id, outcome };
     port.postMessage(reply, transfer);
   }).catch((error: unknown) => {
     // Not a transform failure (invokeProcessor catches those): a request or reply that cannot be handled.
-    const reply: WorkerReply = {
-      id: task.id,
-      outcome: { ok: false, code: 'Lambda.FunctionError', message: `The Lambda function was invoked and failed: ${(error as Error)?.message ?? String(error)}` },
-    };
+    const reply: WorkerReply = { id: task.id, outcome: functionError((error as Error)?.message ?? String(error)) };
     port.postMessage(reply);
   });
 });

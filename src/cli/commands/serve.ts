@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { DiskLakeSink } from '../../local/disk-sink.js';
 import { startFirehoseEndpoint } from '../../local/firehose-endpoint.js';
 import { createLocalStreams } from '../../local/local-streams.js';
-import { defaultProcessorWorkers, ProcessorPool } from '../../local/processor-pool.js';
+import { createProcessorPool } from '../../local/processor-pool.js';
 import { UserError } from '../errors.js';
 import { workersOption } from './run.js';
 
@@ -42,8 +42,7 @@ export function registerServe(program: Command): void {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError('--port must be a port number', 2);
       const lakeDir = options.lake ?? config.lakeDir;
-      const workers = workersOption(options.workers) ?? defaultProcessorWorkers();
-      const pool = workers > 0 ? new ProcessorPool(workers) : undefined;
+      const pool = createProcessorPool(workersOption(options.workers));
       const streams = createLocalStreams({ config, sink: new DiskLakeSink(lakeDir), pool });
       const endpoint = await startFirehoseEndpoint({
         streams: [...streams.values()],
