@@ -159,19 +159,15 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
     let outcome: { rows: number; failed: DocumentFailure[] } | undefined;
     // A document given with a line break inside cannot go through the newline-delimited reader.
     const oneLineEach = request.documents === undefined || !request.documents.some((d) => d.includes('\n'));
-    let text = inMemory;
-    const readText = async (): Promise<string | Buffer> => (text ??= await readFile(request.ndjsonPath!));
-    if (oneLineEach && (request.exactKeys || !plan.needsCaseFolding((await readText()).toString()))) {
+    // The whole text, only where a check or the careful path needs it (a file is read then).
+    const text = async (): Promise<string> => (inMemory ?? (await readFile(request.ndjsonPath!))).toString();
+    if (oneLineEach && (request.exactKeys || !plan.needsCaseFolding(await text()))) {
       outcome =
         request.ndjsonPath !== undefined
           ? await tryFastPath(connection, plan, request.ndjsonPath, target)
           : await withTemporaryFile(inMemory!, (input) => tryFastPath(connection, plan, input, target));
     }
-    if (outcome === undefined) {
-      const documents = request.documents !== undefined ? documentsOf(request.documents) : documentsOf((await readText()).toString().split('\n'));
-      text = undefined;
-      outcome = await carefulPath(connection, plan, documents, target);
-    }
+    outcome ??= await carefulPath(connection, plan, documentsOf(request.documents ?? (await text()).split('\n')), target);
     if (outcome.rows === 0) {
       await unlink(target).catch(() => undefined);
       return { rows: 0, bytes: 0, failed: outcome.failed };
