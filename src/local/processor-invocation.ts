@@ -76,8 +76,8 @@ export function inProcessInvoker(transform: TransformInvoker): ProcessorInvoker 
 /**
  * Buffers that output documents are decoded into, reused once given back (`CheckedOutput.release`).
  * Documents wait for their partition-buffer write; fresh buffers per invocation then pile up as
- * garbage until the next full collection — reusing them lowered the benchmark pipeline's peak
- * memory by ~30 MiB.
+ * garbage until the next full collection. Reusing them lowered the benchmark pipeline's peak
+ * memory by ~30 MiB with a worker thread and made it ~7 % faster without one.
  */
 export class DocumentBuffers {
   private readonly free: ArrayBuffer[] = [];
