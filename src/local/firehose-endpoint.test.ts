@@ -4,11 +4,13 @@ import {
   ListDeliveryStreamsCommand,
   PutRecordBatchCommand,
   PutRecordCommand,
+  type FirehoseClientConfig,
 } from '@aws-sdk/client-firehose';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createFirehoseClient } from '../ingest/firehose-client.js';
 import { decodeBase64Into, decodedLength } from '../transforms/base64.js';
 import {
   parseSdkPutRecordBatch,
@@ -448,7 +450,10 @@ describe('parseSdkPutRecordBatch', () => {
     );
   });
 
-  it('reads the body the AWS SDK sends for PutRecordBatch', async () => {
+  it.each([
+    ['the AWS SDK', (config: FirehoseClientConfig) => new FirehoseClient(config)],
+    ['loghose’s client', createFirehoseClient],
+  ])('reads the body %s sends for PutRecordBatch', async (_client, makeClient) => {
     let captured: Buffer | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -462,7 +467,7 @@ describe('parseSdkPutRecordBatch', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const sdk = new FirehoseClient({
+      const sdk = makeClient({
         endpoint: `http://127.0.0.1:${port}`,
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },

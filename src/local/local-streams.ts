@@ -1,4 +1,5 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import { createFirehoseClient } from '../ingest/firehose-client.js';
 import type { LoghoseConfig } from '../config/config.js';
 import { formatOf } from '../transforms/registry.js';
 import { TABLE_NAMES, type TableName } from '../transforms/schema.js';
@@ -65,7 +66,7 @@ export function createLocalStreams(options: LocalStreamsOptions): Map<TableName,
  * retrying (with backoff), as it does against AWS.
  */
 export function localFirehoseClient(endpointUrl: string, config: LoghoseConfig): FirehoseClient {
-  return new FirehoseClient({
+  return createFirehoseClient({
     endpoint: endpointUrl,
     region: config.region ?? 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

@@ -1,9 +1,10 @@
-import { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LoghoseConfig } from '../config/config.js';
 import { FIREHOSE_LIMITS, REPLAY_DEFAULTS } from '../config/limits.js';
+import { createFirehoseClient } from '../ingest/firehose-client.js';
 import { FirehoseSender } from '../ingest/firehose-sender.js';
 import { shipObject, type ShipResult } from '../ingest/shipper.js';
 import { createS3Client, parseS3Url } from '../ingest/sources.js';
@@ -364,7 +365,7 @@ async function runShipping(context: EngineContext, tables: readonly TableName[],
       );
     }
     only = tables[0];
-    const firehose = options.clients?.firehose ?? new FirehoseClient({ region: config.region ?? process.env.AWS_REGION ?? 'us-east-1' });
+    const firehose = options.clients?.firehose ?? createFirehoseClient({ region: config.region ?? process.env.AWS_REGION ?? 'us-east-1' });
     target = new DirectTarget(firehose, options.streamName ?? streamNameOf(config, only), options.time ?? realTime);
   } else {
     // With --format, objects of other tables are reported, not indexed.
