@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { transformFirehoseEvent } from '../transforms/firehose-transform.js';
 import { formatOf } from '../transforms/registry.js';
 import { VirtualClock } from './clock.js';
+import { countedRows } from './testing.js';
 import { LocalDeliveryStream, type DeliverySink, type ErrorRecord, type ErrorOutputType } from './delivery-stream.js';
 import type { EncodedRecord } from './firehose-endpoint.js';
 import { inProcessInvoker, type InvocationOutcome, type ProcessorInvoker } from './processor-invocation.js';
@@ -24,7 +25,7 @@ class MemorySink implements DeliverySink {
     const failed = documents.flatMap((document, index) => (this.rejects(document) ? [{ index, error: 'rejected', document }] : []));
     const kept = documents.filter((_d, i) => !failed.some((f) => f.index === i));
     if (kept.length > 0) this.objects.push({ dt: request.dt, hour: request.hour, deliveredAt: request.deliveredAt, documents: kept });
-    return { rows: kept.length, bytes: kept.join('\n').length, path: `${request.dt}/${request.hour}`, failed };
+    return { ...countedRows(kept), bytes: kept.join('\n').length, path: `${request.dt}/${request.hour}`, failed };
   }
 
   async writeErrors(request: { errorType: ErrorOutputType; records: readonly ErrorRecord[] }) {
@@ -184,6 +185,15 @@ describe('LocalDeliveryStream', () => {
     expect(s.stats).toMatchObject({ rows: 1, errorRows: 1, conversionFailedDocuments: 1, failedLines: 1 });
     const [failed] = sink.errorsOf('format-conversion-failed');
     expect(JSON.parse(Buffer.from(failed.rawData, 'base64').toString()).url).toBe('http://x/13');
+  });
+
+  it('counts a good row whose query parameters are named _raw and _error as a row, not an error row', async () => {
+    const sink = new MemorySink();
+    const s = stream(sink, new VirtualClock(0));
+    await s.put([record(line(1, 12).replace('http://x/12', 'http://x/12?_raw=1&_error=2'), 'garbage')]);
+    await s.flush();
+    expect(sink.objects[0].documents[0]).toContain('"_error":"2"');
+    expect(s.stats).toMatchObject({ rows: 1, errorRows: 1 });
   });
 
   it('bounds buffered memory by delivering the largest partition early', async () => {

@@ -7,7 +7,6 @@ import { SpillDirectory, type DocumentSpill } from './document-spill.js';
 import type { EncodedRecord, LocalStreamTarget } from './firehose-endpoint.js';
 import type { ErrorOutputType } from './lake.js';
 import {
-  ERROR_KEY_TEXT,
   inProcessInvoker,
   type CheckedOutput,
   type InvocationOutcome,
@@ -55,8 +54,9 @@ export interface ConversionFailure {
 export interface DeliverySink {
   /**
    * Converts JSON documents (one per line of the file at `ndjsonPath`, newline-terminated) to one
-   * Parquet object of the partition; reports documents that did not convert. The file belongs to
-   * the stream, which removes it once the call settles.
+   * Parquet object of the partition; reports the rows written (`errorRows` of them error rows) and
+   * the documents that did not convert. The file belongs to the stream, which removes it once the
+   * call settles.
    */
   writeObject(request: {
     table: string;
@@ -65,7 +65,7 @@ export interface DeliverySink {
     hour: string;
     ndjsonPath: string;
     deliveredAt: number;
-  }): Promise<{ rows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
+  }): Promise<{ rows: number; errorRows: number; bytes: number; path: string; failed: readonly ConversionFailure[] }>;
   writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }): Promise<void>;
 }
 
@@ -156,8 +156,6 @@ interface PartitionItem {
   /** The buffer's file; every item of one buffer shares it. */
   readonly spill: DocumentSpill;
   readonly arrival: number;
-  readonly documents: number;
-  readonly errorDocuments: number;
 }
 
 /** A processor invocation made and not yet applied. */
@@ -390,7 +388,7 @@ export class LocalDeliveryStream implements LocalStreamTarget {
         this.spillOf.set(buffer, spill);
       }
       spill.append(documents, output.release);
-      const item: PartitionItem = { spill, arrival: source.arrival, documents: output.documentCount, errorDocuments: output.errorDocumentCount };
+      const item: PartitionItem = { spill, arrival: source.arrival };
       const flushed = this.partitions.add(partition, buffer, item, documents.length, now);
       this.stats.peakActivePartitions = Math.max(this.stats.peakActivePartitions, this.partitions.peakActive);
       if (flushed !== undefined) await this.deliver(partition, flushed);
@@ -468,12 +466,6 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     const dt = dtPart.slice(3);
     const hour = hourPart.slice(5);
     const spill = flushed.items[0].spill;
-    let documents = 0;
-    let errorDocuments = 0;
-    for (const item of flushed.items) {
-      documents += item.documents;
-      errorDocuments += item.errorDocuments;
-    }
     const deliveredAt = this.clock.now();
     let written: Awaited<ReturnType<DeliverySink['writeObject']>>;
     try {
@@ -482,10 +474,9 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     } finally {
       await spill.remove();
     }
-    let failedErrorRows = 0;
-    for (const f of written.failed) if (f.document.indexOf(ERROR_KEY_TEXT) >= 0) failedErrorRows++;
-    this.stats.errorRows += errorDocuments - failedErrorRows;
-    this.stats.rows += documents - errorDocuments - (written.failed.length - failedErrorRows);
+    // What the lake holds, as its writer counted it; documents that did not convert are failed lines.
+    this.stats.errorRows += written.errorRows;
+    this.stats.rows += written.rows - written.errorRows;
     this.deliverySlots[slot] = null;
     if (written.rows > 0) {
       this.stats.objects++;

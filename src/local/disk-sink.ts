@@ -12,7 +12,7 @@ export class DiskLakeSink implements DeliverySink {
     if (!isTableName(request.table)) throw new Error(`unknown table ${request.table}`);
     const path = dataObjectPath(this.lakeDir, request.table, { dt: request.dt, hour: request.hour }, { stream: request.stream, deliveredAt: request.deliveredAt });
     const result = await writeParquetObject({ schema: schemaOf(request.table), ndjsonPath: request.ndjsonPath, path, exactKeys: true });
-    return { rows: result.rows, bytes: result.bytes, path, failed: result.failed };
+    return { rows: result.rows, errorRows: result.errorRows, bytes: result.bytes, path, failed: result.failed };
   }
 
   async writeErrors(request: { table: string; stream: string; errorType: ErrorOutputType; records: readonly ErrorRecord[]; deliveredAt: number }) {

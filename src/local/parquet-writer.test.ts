@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -294,10 +294,24 @@ describe('writeParquetObject', () => {
     expect(await readBack(path)).toEqual([{ ...allNull, name: 'pretty', count: 3 }, allNull]);
   });
 
+  it('reports the error rows and bytes it wrote from its own statistics, on the fast path and the careful one', async () => {
+    const good = JSON.stringify({ name: 'a', count: 1, labels: { _error: 'a key, not an error' } });
+    const bad = JSON.stringify({ _raw: 'garbage', _error: 'why' });
+    const fastPath = target();
+    const fast = await writeParquetObject({ schema, ndjson: [good, bad, good, bad, bad].join('\n'), path: fastPath });
+    expect(fast).toMatchObject({ rows: 5, errorRows: 3, bytes: statSync(fastPath).size, failed: [] });
+    // A document that does not convert sends the object down the careful path.
+    const carefulPath = target();
+    const careful = await writeParquetObject({ schema, ndjson: [good, bad, '{"count":"x"}', bad].join('\n'), path: carefulPath });
+    expect(careful).toMatchObject({ rows: 3, errorRows: 2, bytes: statSync(carefulPath).size });
+    expect(careful.failed.map((f) => f.index)).toEqual([2]);
+    expect(await writeParquetObject({ schema, ndjson: good, path: target() })).toMatchObject({ rows: 1, errorRows: 0 });
+  });
+
   it('writes nothing for empty input or when every document fails', async () => {
     for (const ndjson of ['', '\n', '\n  \n']) {
       const path = target();
-      expect(await writeParquetObject({ schema, ndjson, path })).toEqual({ rows: 0, bytes: 0, failed: [] });
+      expect(await writeParquetObject({ schema, ndjson, path })).toEqual({ rows: 0, errorRows: 0, bytes: 0, failed: [] });
       expect(existsSync(path)).toBe(false);
     }
     const path = target();

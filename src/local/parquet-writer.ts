@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { duckdbType, quoteIdent, type Column, type ColumnType, type TableSchema } from '../transforms/schema.js';
+import { ERROR_COLUMN, duckdbType, quoteIdent, type Column, type ColumnType, type TableSchema } from '../transforms/schema.js';
 
 /**
  * JSON documents → one Parquet object (SNAPPY) with exactly the table's data columns, the way
@@ -126,6 +126,8 @@ export interface DocumentFailure {
 export interface ParquetWriteResult {
   /** Rows written; 0 means no object was written (nothing to write, or every document failed). */
   readonly rows: number;
+  /** Of those, error rows (`_error` set), from the writer's column statistics: no scan of the documents. */
+  readonly errorRows: number;
   /** Size of the Parquet object; 0 when none was written. */
   readonly bytes: number;
   /** Documents that did not fit the schema, in input order. */
@@ -149,14 +151,14 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
   if (given !== 1) throw new Error('writeParquetObject: give exactly one of ndjson, documents and ndjsonPath');
   const plan = planFor(schema);
   const inMemory = request.ndjsonPath === undefined ? (request.ndjson ?? request.documents!.join('\n')) : undefined;
-  if (inMemory !== undefined && isBlankText(inMemory)) return { rows: 0, bytes: 0, failed: [] };
-  if (request.ndjsonPath !== undefined && (await stat(request.ndjsonPath)).size === 0) return { rows: 0, bytes: 0, failed: [] };
+  if (inMemory !== undefined && isBlankText(inMemory)) return { rows: 0, errorRows: 0, bytes: 0, failed: [] };
+  if (request.ndjsonPath !== undefined && (await stat(request.ndjsonPath)).size === 0) return { rows: 0, errorRows: 0, bytes: 0, failed: [] };
 
   await mkdir(dirname(path), { recursive: true });
   const target = temporaryTarget(path);
   const connection = await connectDuckDb();
   try {
-    let outcome: { rows: number; failed: DocumentFailure[] } | undefined;
+    let outcome: CopyOutcome | undefined;
     // A document given with a line break inside cannot go through the newline-delimited reader.
     const oneLineEach = request.documents === undefined || !request.documents.some((d) => d.includes('\n'));
     // The whole text, only where a check or the careful path needs it (a file is read then).
@@ -170,11 +172,10 @@ export async function writeParquetObject(request: ParquetWriteRequest): Promise<
     outcome ??= await carefulPath(connection, plan, documentsOf(request.documents ?? (await text()).split('\n')), target);
     if (outcome.rows === 0) {
       await unlink(target).catch(() => undefined);
-      return { rows: 0, bytes: 0, failed: outcome.failed };
+      return { rows: 0, errorRows: 0, bytes: 0, failed: outcome.failed };
     }
-    const bytes = (await stat(target)).size;
     await rename(target, path);
-    return { rows: outcome.rows, bytes, failed: outcome.failed };
+    return outcome;
   } catch (error) {
     await unlink(target).catch(() => undefined);
     throw error;
@@ -208,19 +209,39 @@ function temporaryTarget(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
 }
 
+type CopyOutcome = ParquetWriteResult & { failed: DocumentFailure[] };
+
+/** `COPY (query) TO target` as Parquet, with what it wrote read from DuckDB's statistics of the file. */
+async function copyToParquet(connection: DuckDBConnection, query: string, target: string, failed: DocumentFailure[]): Promise<CopyOutcome> {
+  const reader = await connection.runAndReadAll(
+    `COPY (${query}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, RETURN_STATS)`,
+  );
+  const stats = reader.getRowObjectsJson()[0] as { count: string; file_size_bytes: string; column_statistics: StatEntry[] | null } | undefined;
+  const rows = Number(stats?.count ?? 0);
+  const errorColumn = stats?.column_statistics?.find((c) => unquoteIdent(String(c.key)) === ERROR_COLUMN.name);
+  const errorNulls = errorColumn === undefined ? rows : Number((errorColumn.value as StatEntry[]).find((v) => v.key === 'null_count')?.value ?? rows);
+  return { rows, errorRows: rows - errorNulls, bytes: Number(stats?.file_size_bytes ?? 0), failed };
+}
+
+/** One entry of DuckDB's RETURN_STATS maps (as JSON: key/value pairs). */
+interface StatEntry {
+  readonly key: unknown;
+  readonly value: unknown;
+}
+
+function unquoteIdent(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
+}
+
 /** Returns undefined when some document does not fit (the careful path then finds which). */
-async function tryFastPath(
-  connection: DuckDBConnection,
-  plan: WritePlan,
-  input: string,
-  target: string,
-): Promise<{ rows: number; failed: DocumentFailure[] } | undefined> {
+async function tryFastPath(connection: DuckDBConnection, plan: WritePlan, input: string, target: string): Promise<CopyOutcome | undefined> {
   try {
-    const reader = await connection.runAndReadAll(
-      `COPY (SELECT ${plan.fastSelect} FROM read_json(${sqlString(input)}, format = 'newline_delimited', ` +
-        `columns = ${plan.readColumns})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
+    return await copyToParquet(
+      connection,
+      `SELECT ${plan.fastSelect} FROM read_json(${sqlString(input)}, format = 'newline_delimited', columns = ${plan.readColumns})`,
+      target,
+      [],
     );
-    return { rows: Number(reader.getRows()[0]?.[0] ?? 0), failed: [] };
   } catch (error) {
     if (!isDataError(error)) throw error;
     return undefined;
@@ -253,7 +274,7 @@ async function carefulPath(
   plan: WritePlan,
   documents: readonly Document[],
   target: string,
-): Promise<{ rows: number; failed: DocumentFailure[] }> {
+): Promise<CopyOutcome> {
   const failed: DocumentFailure[] = [];
   const canonicalizer = new Canonicalizer();
   // `index \x01 canonical-document` per line: canonical documents hold no control characters, so
@@ -269,7 +290,7 @@ async function carefulPath(
       failed.push({ index: document.index, error: (error as Error).message, document: document.text });
     }
   }
-  if (lines.length === 0) return { rows: 0, failed };
+  if (lines.length === 0) return { rows: 0, errorRows: 0, bytes: 0, failed };
 
   const input = join(tmpdir(), `loghose-${process.pid}-${randomUUID()}.canonical`);
   await writeFile(input, lines.join('\n'));
@@ -297,7 +318,7 @@ async function convertChecked(
   documents: readonly Document[],
   target: string,
   failed: DocumentFailure[],
-): Promise<{ rows: number; failed: DocumentFailure[] }> {
+): Promise<CopyOutcome> {
   const rejected = (
     await connection.runAndReadAll(
       `SELECT i, d, list_filter([${plan.diagnoses}], x -> x IS NOT NULL) FROM loghose_converted WHERE r IS NULL ORDER BY i`,
@@ -318,11 +339,7 @@ async function convertChecked(
     failed.sort((a, b) => a.index - b.index);
   }
 
-  const reader = await connection.runAndReadAll(
-    `COPY (SELECT ${plan.carefulSelect} FROM loghose_converted WHERE r IS NOT NULL ORDER BY i) ` +
-      `TO ${sqlString(target)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
-  );
-  return { rows: Number(reader.getRows()[0]?.[0] ?? 0), failed };
+  return copyToParquet(connection, `SELECT ${plan.carefulSelect} FROM loghose_converted WHERE r IS NOT NULL ORDER BY i`, target, failed);
 }
 
 /** DuckDB's reason per failing column (or for the whole document when no column is to blame). */

@@ -12,7 +12,7 @@ import {
  * One invocation of a delivery stream's Lambda processor, as Firehose makes it: the records become
  * the real event (base64 data), the transform runs, and its response is checked the way Firehose
  * checks it (every id once, known results, base64 data, partition keys, 6 MB). The outcome carries
- * each Ok record's documents decoded, and how many rows and error rows they hold.
+ * each Ok record's documents decoded.
  *
  * Pure of stream state, so it can run beside the stream or in a worker thread (see processor-pool).
  */
@@ -38,10 +38,6 @@ export interface CheckedOutput {
   readonly partition?: { readonly dt: string; readonly hour: string };
   /** Newline-separated JSON documents (UTF-8), when `result` is Ok. */
   readonly documents?: Uint8Array;
-  /** Non-blank documents in `documents`. */
-  readonly documentCount: number;
-  /** Of those, error rows (they carry `_error`). */
-  readonly errorDocumentCount: number;
   /** Gives `documents`' memory back for reuse once they are no longer needed (set by a worker pool). */
   release?: () => void;
 }
@@ -152,22 +148,14 @@ export function checkResponse(records: readonly { recordId: string }[], response
       return failure('Lambda.InvalidDataEncoding', `record ${id}: data is not base64`);
     }
     if (result !== 'Ok') {
-      checked.push({ recordId: id, result, documentCount: 0, errorDocumentCount: 0 });
+      checked.push({ recordId: id, result });
       continue;
     }
     const keys = output.metadata?.partitionKeys;
     if (typeof keys?.dt !== 'string' || typeof keys?.hour !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(keys.dt) || !/^\d\d$/.test(keys.hour)) {
       return failure('DynamicPartitioning.MetadataExtractionFailed', `record ${id}: partitionKeys dt/hour missing or malformed`);
     }
-    const counted = countDocuments(documents!);
-    checked.push({
-      recordId: id,
-      result,
-      partition: { dt: keys.dt, hour: keys.hour },
-      documents,
-      documentCount: counted.documents,
-      errorDocumentCount: counted.errorDocuments,
-    });
+    checked.push({ recordId: id, result, partition: { dt: keys.dt, hour: keys.hour }, documents });
   }
   if (seen.size !== expected.size) {
     return failure('Lambda.MissingRecordId', `${expected.size - seen.size} recordId(s) missing from the response`);
@@ -185,27 +173,4 @@ function decodeDocuments(data: string, memory: DocumentMemory | undefined): Buff
 
 function failure(code: string, message: string): InvocationOutcome {
   return { ok: false, code, message };
-}
-
-/** The key only error rows have (good rows omit null columns; inside a value its quotes are escaped). */
-export const ERROR_KEY_TEXT = '"_error":';
-const ERROR_KEY = Buffer.from(ERROR_KEY_TEXT);
-
-/** Non-blank lines of newline-separated JSON documents, and how many of them are error rows — one scan. */
-export function countDocuments(ndjson: Buffer): { documents: number; errorDocuments: number } {
-  let documents = 0;
-  let errorDocuments = 0;
-  let nextError = ndjson.indexOf(ERROR_KEY);
-  let start = 0;
-  while (start < ndjson.length) {
-    let end = ndjson.indexOf(10, start);
-    if (end < 0) end = ndjson.length;
-    if (end > start) {
-      documents++;
-      if (nextError >= 0 && nextError < start) nextError = ndjson.indexOf(ERROR_KEY, start);
-      if (nextError >= 0 && nextError < end) errorDocuments++;
-    }
-    start = end + 1;
-  }
-  return { documents, errorDocuments };
 }

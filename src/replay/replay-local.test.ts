@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type LoghoseConfig } from '../config/config.js';
 import type { DeliverySink } from '../local/delivery-stream.js';
+import { countedRows } from '../local/testing.js';
 import { listPartitions, registerLakeViews } from '../local/lake.js';
 import { connectDuckDb } from '../local/parquet-writer.js';
 import { SAMPLE_FORMATS, generateSamples } from '../local/sample-logs.js';
@@ -94,7 +95,7 @@ function countingSink(): DeliverySink & { rows: number; byPartition: Record<stri
       sink.rows += documents.length;
       const key = `${request.table}/${request.dt}/${request.hour}`;
       sink.byPartition[key] = (sink.byPartition[key] ?? 0) + documents.length;
-      return { rows: documents.length, bytes: 1, path: '', failed: [] };
+      return { ...countedRows(documents), bytes: 1, path: '', failed: [] };
     },
     async writeErrors() {},
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BufferHints } from '../local/buffer.js';
+import { countedRows } from '../local/testing.js';
 import { VirtualClock } from '../local/clock.js';
 import { LocalDeliveryStream, type DeliverySink, type TransformInvoker } from '../local/delivery-stream.js';
 import { generateSamples } from '../local/sample-logs.js';
@@ -21,8 +22,8 @@ import type { StreamTraffic } from './traffic.js';
 
 class MemorySink implements DeliverySink {
   async writeObject(request: { ndjsonPath: string }) {
-    const rows = readFileSync(request.ndjsonPath, 'utf8').split('\n').filter((line) => line.length > 0).length;
-    return { rows, bytes: rows, path: '', failed: [] };
+    const counted = countedRows(readFileSync(request.ndjsonPath, 'utf8').split('\n').filter((line) => line.length > 0));
+    return { ...counted, bytes: counted.rows, path: '', failed: [] };
   }
   async writeErrors() {}
 }
