@@ -124,7 +124,23 @@ describe('DocumentSpill', () => {
     spill.append(bytes('doc-1'), () => seen.push(readFileSync(path, 'utf8')));
     spill.append(bytes('doc-2\n'), () => seen.push(readFileSync(path, 'utf8')));
     await spill.complete();
-    expect(seen).toEqual(['doc-1\n', 'doc-1\ndoc-2\n']);
+    // Both were appended before either write began, so they went out together.
+    expect(seen).toEqual(['doc-1\ndoc-2\n', 'doc-1\ndoc-2\n']);
+    spill.append(bytes('doc-3'), () => seen.push(readFileSync(path, 'utf8')));
+    await spill.complete();
+    expect(seen[2]).toBe('doc-1\ndoc-2\ndoc-3\n');
+  });
+
+  it('keeps the order of many appends made while earlier ones are being written', async () => {
+    const spill = new SpillDirectory(dir).open();
+    const expected: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      spill.append(bytes(i % 3 === 0 ? `doc-${i}` : `doc-${i}\n`));
+      expected.push(`doc-${i}\n`);
+      if (i % 17 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(readFileSync(await spill.complete(), 'utf8')).toBe(expected.join(''));
+    expect(spill.bytes).toBe(expected.join('').length);
   });
 
   it('remove() deletes the file, and is harmless when called twice', async () => {

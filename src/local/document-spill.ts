@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -69,10 +69,20 @@ function processSpillDirectory(): Promise<string> {
 
 const NEWLINE = new Uint8Array([10]);
 
+/** Appended documents waiting to be written, with what to call once they are. */
+interface QueuedWrite {
+  readonly buffers: Uint8Array[];
+  readonly size: number;
+  readonly written?: () => void;
+}
+
 export class DocumentSpill {
   /** Bytes appended so far. */
   bytes = 0;
+  private queue: QueuedWrite[] = [];
+  /** The drain in progress (or the last one); never rejects. */
   private written: Promise<void>;
+  private draining = false;
   private failure: { error: unknown } | undefined;
 
   constructor(
@@ -90,7 +100,8 @@ export class DocumentSpill {
 
   /**
    * Appends newline-separated documents (a newline is added when the last one lacks it); writes in
-   * order. `written` is called once the documents are no longer needed.
+   * order. `written` is called once the documents are no longer needed. Appends made while a write
+   * is under way go out together: one open, one writev and one close for all of them.
    */
   append(documents: Uint8Array, written?: () => void): void {
     if (documents.length === 0) {
@@ -101,19 +112,29 @@ export class DocumentSpill {
     const size = documents.length + (terminated ? 0 : 1);
     this.bytes += size;
     this.backlog.add(size);
-    this.written = this.written.then(async () => {
+    this.queue.push({ buffers: terminated ? [documents] : [documents, NEWLINE], size, written });
+    if (!this.draining) {
+      this.draining = true;
+      this.written = this.written.then(() => this.drain());
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
       try {
-        if (this.failure) return;
-        const path = await this.path;
-        await appendFile(path, documents);
-        if (!terminated) await appendFile(path, NEWLINE);
+        if (!this.failure) await writeAll(await this.path, batch.flatMap((w) => w.buffers));
       } catch (error) {
         this.failure = { error };
       } finally {
-        this.backlog.done(size);
-        written?.();
+        for (const w of batch) {
+          this.backlog.done(w.size);
+          w.written?.();
+        }
       }
-    });
+    }
+    this.draining = false;
   }
 
   /** The file's path once every append has landed; rejects when one failed. */
@@ -129,5 +150,22 @@ export class DocumentSpill {
     await this.written;
     const path = await this.path.catch(() => undefined);
     if (path !== undefined) await rm(path, { force: true });
+  }
+}
+
+/** Appends `buffers` to the file at `path`, in order, resuming after partial writes. */
+async function writeAll(path: string, buffers: Uint8Array[]): Promise<void> {
+  const file = await open(path, 'a');
+  try {
+    let pending = buffers;
+    while (pending.length > 0) {
+      let { bytesWritten } = await file.writev(pending);
+      let i = 0;
+      while (i < pending.length && bytesWritten >= pending[i].length) bytesWritten -= pending[i++].length;
+      pending = pending.slice(i);
+      if (bytesWritten > 0) pending[0] = pending[0].subarray(bytesWritten);
+    }
+  } finally {
+    await file.close();
   }
 }
