@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { LogFormat } from '../transforms/format.js';
 import { detect } from '../transforms/registry.js';
-import { objectLineBatches } from './object-lines.js';
+import { objectLineBatches, type LineEncoding } from './object-lines.js';
 
 /**
  * Opens a log object for reading as lines of one format: decompresses, detects the format from key
@@ -20,13 +20,16 @@ export interface OpenOptions {
   readonly body: Readable | AsyncIterable<Uint8Array>;
   /** The format when known; otherwise detected. */
   readonly format?: LogFormat;
+  /** How the lines are decoded (object-lines.ts); detection reads the head as UTF-8 either way. @default 'utf8' */
+  readonly encoding?: LineEncoding;
 }
 
 export async function openLogObject(options: OpenOptions): Promise<OpenedLogObject> {
-  const batches = (await objectLineBatches(options.body))[Symbol.asyncIterator]();
+  const encoding = options.encoding ?? 'utf8';
+  const batches = (await objectLineBatches(options.body, encoding))[Symbol.asyncIterator]();
   const first = await batches.next();
   const firstLines: readonly string[] = first.done ? [] : first.value;
-  const head = headOf(firstLines);
+  const head = asText(headOf(firstLines), encoding);
 
   let format = options.format;
   if (format === undefined) {
@@ -44,11 +47,20 @@ export async function openLogObject(options: OpenOptions): Promise<OpenedLogObje
   if (format.splitDocument !== undefined) {
     const all = [...firstLines];
     for (let next = await batches.next(); !next.done; next = await batches.next()) all.push(...next.value);
-    const split = format.splitDocument(all.join('\n'));
+    const split = format.splitDocument(asText(all.join('\n'), encoding));
     if ('skip' in split) return { kind: 'skipped', reason: split.skip, format, lines: all.length };
-    return { kind: 'lines', format, batches: once(split.lines) };
+    return { kind: 'lines', format, batches: once(encoding === 'utf8' ? split.lines : split.lines.map(asByteString)) };
   }
   return { kind: 'lines', format, batches: prepend(firstLines, batches) };
+}
+
+/** Text read with `encoding` as UTF-8 text. */
+function asText(text: string, encoding: LineEncoding): string {
+  return encoding === 'utf8' ? text : Buffer.from(text, 'latin1').toString('utf8');
+}
+
+function asByteString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 async function* once(lines: readonly string[]): AsyncGenerator<readonly string[]> {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decompressed, lineSplitter, objectLineBatches, objectText } from './object-lines.js';
+import { decompressed, lineSplitter, objectLineBatches, objectText, type LineEncoding } from './object-lines.js';
 
 /** A body that yields the given chunks, as an S3 SDK stream would. */
 function bodyOf(...chunks: (Buffer | string)[]): Readable {
@@ -15,10 +15,10 @@ function chunked(bytes: Buffer, size: number): Readable {
   return Readable.from(chunks, { objectMode: false });
 }
 
-async function linesOf(body: Readable | AsyncIterable<Uint8Array>): Promise<{ lines: string[]; batches: number }> {
+async function linesOf(body: Readable | AsyncIterable<Uint8Array>, encoding: LineEncoding = 'utf8'): Promise<{ lines: string[]; batches: number }> {
   const lines: string[] = [];
   let batches = 0;
-  for await (const batch of await objectLineBatches(body)) {
+  for await (const batch of await objectLineBatches(body, encoding)) {
     batches++;
     lines.push(...batch);
   }
@@ -76,6 +76,15 @@ describe('objectLineBatches', () => {
     expect(plain.lines.join('')).not.toContain('\uFFFD');
     const gzip = await linesOf(chunked(gzipSync(text), 1));
     expect(gzip.lines).toEqual(plain.lines);
+  });
+
+  it('reads byte strings with latin1: each line its bytes exactly, invalid UTF-8 and split characters included', async () => {
+    const bytes = Buffer.concat([Buffer.from('café ☕ 😀\r\n'), Buffer.from([0xff, 0xc3, 0x28, 0x0a]), Buffer.from('last ü')]);
+    const expected = [Buffer.from('café ☕ 😀'), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('last ü')];
+    for (const body of [chunked(bytes, 1), chunked(gzipSync(bytes), 3), bodyOf(bytes)]) {
+      const { lines } = await linesOf(body, 'latin1');
+      expect(lines.map((line) => Buffer.from(line, 'latin1'))).toEqual(expected);
+    }
   });
 
   it('yields nothing for an empty object, plain or gzip', async () => {

@@ -7,6 +7,9 @@
  * with a header line starts every record with it, so the transform maps fields as the file
  * declared them. Memory is bounded: when all open groups together exceed `maxBufferedBytes`, the
  * largest group is emitted early.
+ *
+ * Lines and headers are byte strings (one character per byte, as object-lines.ts reads them for the
+ * shipper): they are written back byte for byte, and their length is their size.
  */
 
 export interface PackedRecord {
@@ -50,12 +53,12 @@ export class RecordPacker {
     if (header === this.header) return;
     await this.flush();
     this.header = header;
-    this.headerBytes = header.length === 0 ? 0 : Buffer.byteLength(header) + 1;
+    this.headerBytes = header.length === 0 ? 0 : header.length + 1;
   }
 
   /** Adds one data line of the given partition. */
   async add(partition: string, line: string): Promise<void> {
-    const lineBytes = Buffer.byteLength(line) + 1;
+    const lineBytes = line.length + 1;
     let group = this.groups.get(partition);
     if (group === undefined) {
       group = { lines: [], bytes: 0 };
@@ -94,14 +97,14 @@ export class RecordPacker {
     // Written line by line into the record's buffer: joining them first made a string as large
     // as the record, only to encode it.
     const data = Buffer.allocUnsafe(this.headerBytes + group.bytes - 1);
-    let at = this.headerBytes > 0 ? data.write(`${this.header}\n`, 0, 'utf8') : 0;
+    let at = this.headerBytes > 0 ? data.write(`${this.header}\n`, 0, 'latin1') : 0;
     const last = group.lines.length - 1;
     for (let i = 0; i < last; i++) {
-      at += data.write(group.lines[i], at, 'utf8');
+      at += data.write(group.lines[i], at, 'latin1');
       data[at++] = 10;
     }
-    at += data.write(group.lines[last], at, 'utf8');
-    const record: PackedRecord = { partition, data: at === data.length ? data : data.subarray(0, at), lines: group.lines.length };
+    at += data.write(group.lines[last], at, 'latin1');
+    const record: PackedRecord = { partition, data, lines: group.lines.length };
     this.buffered -= group.bytes;
     group.lines = [];
     group.bytes = 0;

@@ -166,6 +166,15 @@ async function ship(key: string, content: string | Buffer, options: Partial<Ship
   return { result, records, tables };
 }
 
+/** `bytes` split at newlines. */
+function splitBytes(bytes: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(10); end >= 0; start = end + 1, end = bytes.indexOf(10, start)) parts.push(bytes.subarray(start, end));
+  parts.push(bytes.subarray(start));
+  return parts;
+}
+
 /** Lines spread over the case's hours, interleaved (as a real file near an hour boundary is). */
 function linesOf(c: FormatCase, count: number): (string | object)[] {
   return Array.from({ length: count }, (_, i) => c.line(c.hours[i % c.hours.length], i));
@@ -334,6 +343,30 @@ describe('shipObject, headers', () => {
     expect(shipped.records.length).toBeGreaterThan(6);
     for (const record of shipped.records) expect(record.data.toString().startsWith(`${CF_VERSION}\n${CF_FIELDS}\n`)).toBe(true);
     expectAccounting(shipped);
+  });
+
+  it('ships non-ASCII text and bytes that are not UTF-8 byte for byte, across chunk boundaries', async () => {
+    const c = CASES.cloudfront;
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      Buffer.concat([Buffer.from(cfLine(21 + (i % 2), i).replace(`/index-${i}.html`, `/café-☕-日本-${i}.html`)), i % 7 === 0 ? Buffer.from([0xff, 0xc3]) : Buffer.alloc(0)]),
+    );
+    const header = Buffer.from(`${CF_VERSION}\n${CF_FIELDS}\n`);
+    const shipped = await ship(c.key, gzipSync(Buffer.concat([header, ...lines.flatMap((l) => [l, Buffer.from('\n')])])), { recordBytes: 8 * 1024 });
+    expect(shipped.result).toMatchObject({ dataLines: 400, partitions: 2 });
+    const sent = shipped.records.flatMap((r) => {
+      expect(r.data.subarray(0, header.length).equals(header)).toBe(true);
+      return splitBytes(r.data.subarray(header.length));
+    });
+    const key = (b: Buffer) => b.toString('hex');
+    expect(sent.map(key).sort()).toEqual(lines.map(key).sort());
+  });
+
+  it('ships CloudTrail events with non-ASCII text as UTF-8 JSON', async () => {
+    const c = CASES.cloudtrail;
+    const events = [{ ...(ctEvent(18, 1) as object), userIdentity: { type: 'IAMUser', userName: 'Zoë 😀 日本' } }, ctEvent(18, 2)];
+    const shipped = await ship(c.key, gzipSync(Buffer.from(JSON.stringify({ Records: events }), 'utf8')));
+    const sent = shipped.records.flatMap((r) => r.data.toString('utf8').split('\n')).map((line) => JSON.parse(line) as object);
+    expect(sent).toEqual(events);
   });
 
   it('keeps a custom #Fields order: each record carries the header its lines need', async () => {

@@ -44,7 +44,8 @@ export interface ShipResult {
 }
 
 export async function shipObject(options: ShipObjectOptions): Promise<ShipResult> {
-  const opened = await openLogObject({ key: options.key, body: options.body, format: options.format });
+  // Byte strings: lines go out byte for byte, and a line's length is its size (object-lines.ts).
+  const opened = await openLogObject({ key: options.key, body: options.body, format: options.format, encoding: 'latin1' });
   if (opened.kind !== 'lines') {
     return { ...emptyResult(options.key, opened.kind), table: opened.format?.table, reason: opened.reason, lines: opened.lines, skippedLines: opened.lines };
   }
@@ -109,7 +110,7 @@ export async function shipObject(options: ShipObjectOptions): Promise<ShipResult
           await packer.add(lastPartition, line);
         } else {
           untimed.push(line);
-          untimedBytes += Buffer.byteLength(line) + 1;
+          untimedBytes += line.length + 1;
           if (untimedBytes >= options.recordBytes) await releaseUntimed('');
         }
         continue;
