@@ -61,13 +61,22 @@ describe('transformFirehoseEvent', () => {
 
   it('fails records that cannot be decoded, returning their original data', () => {
     const notBase64 = '!!!not base64!!!';
-    const notUtf8 = Buffer.from([0xff, 0xfe, 0xfd]).toString('base64');
-    const { response, stats, failures } = transformFirehoseEvent(event([notBase64, notUtf8, b64(ELB_LINE)]), { format: elb });
-    expect(response.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'Ok']);
+    const { response, stats, failures } = transformFirehoseEvent(event([notBase64, b64(ELB_LINE)]), { format: elb });
+    expect(response.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
     expect(response.records[0].data).toBe(notBase64);
-    expect(response.records[1].data).toBe(notUtf8);
-    expect(stats.failedRecords).toBe(2);
-    expect(failures).toHaveLength(2);
+    expect(stats.failedRecords).toBe(1);
+    expect(failures).toHaveLength(1);
+  });
+
+  it('reads bytes that are not UTF-8 as U+FFFD: the record’s other lines are rows as usual', () => {
+    const bad = Buffer.concat([Buffer.from(`${ELB_LINE}\n${ELB_LINE}`), Buffer.from([0xff])]); // a stray byte at the end
+    const withBadAgent = Buffer.from(ELB_LINE.replace('"curl/7.38.0"', '"curl-\u00ff"'), 'latin1'); // 0xff inside a field
+    const { response, stats } = transformFirehoseEvent(event([bad.toString('base64'), withBadAgent.toString('base64')]), { format: elb });
+    expect(response.records.map((r) => r.result)).toEqual(['Ok', 'Ok']);
+    expect(stats).toMatchObject({ repairedRecords: 2, failedRecords: 0 });
+    const rows = response.records.flatMap((r) => unb64(r.data).trimEnd().split('\n').map((d) => JSON.parse(d)));
+    expect(rows).toHaveLength(3);
+    expect(rows[2].user_agent).toBe('curl-\ufffd');
   });
 
   it('never lets the response exceed the payload limit: overflowing records fail with their own data', () => {
@@ -205,8 +214,9 @@ describe('transformFirehoseEvent output bytes', () => {
 });
 
 describe('loadRecordData', () => {
-  it('accepts and decodes exactly what a fatal UTF-8 TextDecoder does (byte order mark dropped)', () => {
+  it('decodes exactly what a lenient UTF-8 TextDecoder does (byte order mark dropped), saying when it repaired bytes', () => {
     const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const lenient = new TextDecoder('utf-8');
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
       fc.uint8Array({ max: 0x7f, maxLength: 64 }),
@@ -214,24 +224,23 @@ describe('loadRecordData', () => {
     );
     fc.assert(
       fc.property(bytes, (data) => {
-        let expected: { text: string } | { error: string };
+        let valid = true;
         try {
-          expected = { text: utf8.decode(data) };
+          utf8.decode(data);
         } catch {
-          expected = { error: 'record data is not UTF-8 text' };
+          valid = false;
         }
         const kernel = rowKernel();
         const decoded = loadRecordData(kernel, Buffer.from(data).toString('base64'));
-        if ('error' in decoded) expect(decoded).toEqual(expected);
-        else {
-          expect({ text: kernel.bytes.toString('utf8', decoded.start, decoded.end) }).toEqual(expected);
-          expect(decoded.ascii).toBe(data.every((b) => b < 0x80));
-        }
+        if ('error' in decoded) throw new Error(decoded.error);
+        expect(kernel.bytes.toString('utf8', decoded.start, decoded.end)).toBe(lenient.decode(data));
+        expect(decoded.ascii).toBe(data.every((b) => b < 0x80));
+        expect(decoded.repaired ?? false).toBe(!valid);
       }),
       { numRuns: 5000 },
     );
   });
-  it('says why data it cannot load is refused: missing, not base64, not UTF-8', () => {
+  it('says why data it cannot load is refused: missing, not base64', () => {
     const kernel = rowKernel();
     for (const missing of [undefined, null, 42, { data: 'QUJD' }, Buffer.from('QUJD')]) {
       expect(loadRecordData(kernel, missing)).toEqual({ error: 'record data is missing' });
@@ -239,7 +248,6 @@ describe('loadRecordData', () => {
     for (const bad of ['QUJ', 'QU*D', 'QU-D', 'QU_D', 'QUJD QUJ', 'QQ==QUJD']) {
       expect(loadRecordData(kernel, bad), bad).toEqual({ error: 'record data is not valid base64' });
     }
-    expect(loadRecordData(kernel, Buffer.from([0x61, 0xff, 0x62]).toString('base64'))).toEqual({ error: 'record data is not UTF-8 text' });
   });
 
   it('points at the text inside the kernel for a record larger than 1 MiB (memory grown), BOM skipped', () => {

@@ -12,7 +12,9 @@ import { partitionOfEpochMillis } from './time.js';
  * documents, one per line (newline-terminated), and one `partitionKeys` set: the event-time
  * partition of its first row (the shipper packs one partition per record). An unparseable line
  * becomes an error row (`_raw`, `_error`); a record that cannot be decoded at all is
- * `ProcessingFailed` and Firehose writes it, raw, under the error prefix.
+ * `ProcessingFailed` and Firehose writes it, raw, under the error prefix. Bytes that are not UTF-8
+ * (the shipper sends lines byte for byte) read as U+FFFD, as any lenient UTF-8 reader shows them:
+ * one stray byte costs a character, not the record's thousand lines (counted in `repairedRecords`).
  */
 
 export interface FirehoseInputRecord {
@@ -54,6 +56,8 @@ export interface TransformStats {
   crossPartitionRows: number;
   /** Records failed only to keep the response under Lambda's payload limit. */
   oversizeFailures: number;
+  /** Records whose data was not valid UTF-8: their invalid bytes were read as U+FFFD. */
+  repairedRecords: number;
   inputBytes: number;
   outputBytes: number;
 }
@@ -79,6 +83,7 @@ export function emptyStats(): TransformStats {
     skippedLines: 0,
     crossPartitionRows: 0,
     oversizeFailures: 0,
+    repairedRecords: 0,
     inputBytes: 0,
     outputBytes: 0,
   };
@@ -201,9 +206,16 @@ export interface LoadedRecord {
   readonly end: number;
   /** Every byte is below 0x80. */
   readonly ascii: boolean;
+  /** The data was not valid UTF-8: the text is its lenient decoding (invalid bytes as U+FFFD). */
+  readonly repaired?: boolean;
 }
 
-/** Decodes a record's base64 data into the kernel and checks it is UTF-8 text, or says why it is not. */
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Decodes a record's base64 data into the kernel as UTF-8 text (invalid bytes repaired to U+FFFD),
+ * or says why it cannot.
+ */
 export function loadRecordData(kernel: RowKernel, data: unknown): LoadedRecord | { error: string } {
   if (typeof data !== 'string') return { error: 'record data is missing' };
   const length = kernel.loadBase64(data);
@@ -212,8 +224,17 @@ export function loadRecordData(kernel: RowKernel, data: unknown): LoadedRecord |
   const end = start + length;
   const bytes = kernel.bytes.subarray(start, end);
   if (isAscii(bytes)) return { start, end, ascii: true };
-  if (!isUtf8(bytes)) return { error: 'record data is not UTF-8 text' };
-  const bom = length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const repaired = !isUtf8(bytes);
+  if (repaired) {
+    const text = Buffer.from(lenientUtf8.decode(bytes), 'utf8');
+    kernel.load(text, 0, text.length);
+    return { ...withoutBom(kernel.bytes, start, start + text.length), repaired };
+  }
+  return withoutBom(kernel.bytes, start, end);
+}
+
+function withoutBom(bytes: Uint8Array, start: number, end: number): LoadedRecord {
+  const bom = end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf;
   return { start: bom ? start + 3 : start, end, ascii: false };
 }
 
@@ -263,6 +284,7 @@ export function transformFirehoseEvent(
       fail(loaded.error);
       continue;
     }
+    if (loaded.repaired) stats.repairedRecords++;
     const transformed = transformLineBytes(
       options.format.createParser(),
       kernel,

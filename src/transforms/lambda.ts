@@ -30,6 +30,7 @@ export const handler = async (event: FirehoseTransformationEvent): Promise<Fireh
   metrics.addMetric('SkippedLines', MetricUnit.Count, stats.skippedLines);
   metrics.addMetric('FailedRecords', MetricUnit.Count, stats.failedRecords);
   metrics.addMetric('CrossPartitionRows', MetricUnit.Count, stats.crossPartitionRows);
+  metrics.addMetric('RepairedRecords', MetricUnit.Count, stats.repairedRecords);
   metrics.publishStoredMetrics();
   logger.info('transformed', { table, invocationId: event.invocationId, ...stats });
   if (failures.length > 0) logger.warn('records failed', { failures: failures.slice(0, 20), total: failures.length });
