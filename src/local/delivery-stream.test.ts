@@ -293,6 +293,17 @@ async function runWorkload(overrides: Partial<ConstructorParameters<typeof Local
 }
 
 describe('LocalDeliveryStream pipelining', () => {
+  it('lists only the latest keptDeliveries objects, in delivery order', async () => {
+    const sink = new MemorySink();
+    const clock = new VirtualClock(0);
+    const s = stream(sink, clock, { keptDeliveries: 3, queuedDeliveries: 2, processor: { sizeBytes: 1, intervalMs: 60_000, retries: 3 }, buffering: { sizeBytes: 1, intervalMs: 300_000 } });
+    for (let hour = 0; hour < 8; hour++) await s.put([record(line(hour, hour))]);
+    await s.flush();
+    expect(sink.objects).toHaveLength(8);
+    expect(s.deliveries.map((d) => d.hour)).toEqual(['05', '06', '07']);
+    expect(s.stats).toMatchObject({ rows: 8, objects: 8 });
+  });
+
   it('gives exactly the same stats, objects and documents with pipelined invocations and queued deliveries', async () => {
     const defaults = slowInvoker();
     const base = await runWorkload({ invoker: defaults.invoker });

@@ -90,6 +90,8 @@ export interface LocalDeliveryStreamOptions {
    * in its own threads); queued objects wait on disk. @default 1
    */
   readonly queuedDeliveries?: number;
+  /** How many of the latest objects `deliveries` lists. @default 10,000 */
+  readonly keptDeliveries?: number;
   /**
    * Processor invocations running at once, like a Lambda function's concurrency (local only).
    * Their results are applied in the order the invocations were made. @default 1
@@ -201,7 +203,10 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   private applierRunning = false;
   /** Fires when an invocation has been applied, or the applier stopped. */
   private readonly applied = new Signal();
+  /** Objects queued (undefined while written, null when none was written), oldest first. */
   private readonly deliverySlots: (Delivery | null | undefined)[] = [];
+  /** Settled slots dropped from the front of `deliverySlots` (a long `serve` would grow it forever). */
+  private droppedSlots = 0;
   private readonly deliveryQueue: (() => Promise<void>)[] = [];
   private writersRunning = 0;
   /** Fires when an object write finishes. */
@@ -230,8 +235,9 @@ export class LocalDeliveryStream implements LocalStreamTarget {
   }
 
   /**
-   * Every object written, in the order the stream decided to deliver them, with its partition and
-   * delivery reason (for the tuning comparison and tests); objects still being written are left out.
+   * The objects written (the latest `keptDeliveries`), in the order the stream decided to deliver
+   * them, with partition and delivery reason (for the tuning comparison and tests); objects still
+   * being written are left out.
    */
   get deliveries(): readonly Delivery[] {
     return this.deliverySlots.filter((d): d is Delivery => d !== null && d !== undefined);
@@ -429,11 +435,11 @@ export class LocalDeliveryStream implements LocalStreamTarget {
    * than `queuedDeliveries` objects are queued or being written.
    */
   private async deliver(partition: string, flushed: Flushed<PartitionItem>): Promise<void> {
-    const slot = this.deliverySlots.length;
+    const slot = this.droppedSlots + this.deliverySlots.length;
     this.deliverySlots.push(undefined);
     this.deliveryQueue.push(() =>
       this.writeObject(partition, flushed, slot).catch((error: unknown) => {
-        this.deliverySlots[slot] = null;
+        this.settleSlot(slot, null);
         this.fail(error);
       }),
     );
@@ -441,6 +447,15 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     const depth = Math.max(1, this.options.queuedDeliveries ?? 1);
     while (this.deliveryQueue.length + this.writersRunning >= depth) await this.written.next();
     this.throwIfFailed();
+  }
+
+  private settleSlot(slot: number, delivery: Delivery | null): void {
+    if (slot < this.droppedSlots) return; // settled before, and forgotten since
+    this.deliverySlots[slot - this.droppedSlots] = delivery;
+    while (this.deliverySlots.length > (this.options.keptDeliveries ?? 10_000) && this.deliverySlots[0] !== undefined) {
+      this.deliverySlots.shift();
+      this.droppedSlots++;
+    }
   }
 
   private startWriters(): void {
@@ -477,11 +492,12 @@ export class LocalDeliveryStream implements LocalStreamTarget {
     // What the lake holds, as its writer counted it; documents that did not convert are failed lines.
     this.stats.errorRows += written.errorRows;
     this.stats.rows += written.rows - written.errorRows;
-    this.deliverySlots[slot] = null;
     if (written.rows > 0) {
       this.stats.objects++;
       this.stats.objectBytes += written.bytes;
-      this.deliverySlots[slot] = { dt, hour, rows: written.rows, bytes: written.bytes, jsonBytes: flushed.bytes, openedAt: flushed.openedAt, deliveredAt, reason: flushed.reason };
+      this.settleSlot(slot, { dt, hour, rows: written.rows, bytes: written.bytes, jsonBytes: flushed.bytes, openedAt: flushed.openedAt, deliveredAt, reason: flushed.reason });
+    } else {
+      this.settleSlot(slot, null);
     }
     if (written.failed.length > 0) {
       this.stats.conversionFailedDocuments += written.failed.length;
