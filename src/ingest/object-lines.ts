@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import through2 from 'through2';
@@ -28,54 +27,57 @@ const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /** A through2 transform from text chunks (Buffer) to arrays of lines. */
 export function lineSplitter(encoding: LineEncoding = 'utf8'): Transform {
-  const decoder = new StringDecoder(encoding);
   // The unterminated line so far, in pieces: a long line (a one-line CloudTrail document) is
   // scanned and copied once, not once per chunk.
-  const pending: string[] = [];
+  const pending: Buffer[] = [];
   return through2.obj(
     function (chunk: Buffer | string, _encoding, callback) {
-      const lines = splitLines(typeof chunk === 'string' ? chunk : decoder.write(chunk), pending);
+      const lines = splitLines(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, pending, encoding);
       if (lines.length > 0) this.push(lines);
       callback();
     },
     function (callback) {
-      const lines = splitLines(decoder.end(), pending);
       if (pending.length > 0) {
-        const last = stripCr(pending.join(''));
+        const rest = Buffer.concat(pending);
         pending.length = 0;
-        if (last.length > 0) lines.push(last);
+        const last = decodeLine(rest, 0, rest.length, encoding);
+        if (last.length > 0) this.push([last]);
       }
-      if (lines.length > 0) this.push(lines);
       callback();
     },
   );
 }
 
 /**
- * The lines `text` completes (split on `\n`, a `\r` before it dropped); the unterminated rest is
- * appended to `pending`, whose pieces start the first line.
+ * The lines `bytes` completes (split on `\n`), each decoded on its own — split at a newline byte, a
+ * line never cuts a UTF-8 character; the unterminated rest is appended to `pending`, whose pieces
+ * start the first line. Lines are decoded one by one rather than the chunk at once: small strings
+ * are cheap to make, where a chunk-sized one costs fresh memory each time.
  */
-function splitLines(text: string, pending: string[]): string[] {
+function splitLines(bytes: Buffer, pending: Buffer[], encoding: LineEncoding): string[] {
   const lines: string[] = [];
   let start = 0;
   for (;;) {
-    const end = text.indexOf('\n', start);
+    const end = bytes.indexOf(10, start);
     if (end < 0) break;
-    let line = text.slice(start, end);
     if (pending.length > 0) {
-      pending.push(line);
-      line = pending.join('');
+      pending.push(bytes.subarray(start, end));
+      const line = Buffer.concat(pending);
       pending.length = 0;
+      lines.push(decodeLine(line, 0, line.length, encoding));
+    } else {
+      lines.push(decodeLine(bytes, start, end, encoding));
     }
-    lines.push(stripCr(line));
     start = end + 1;
   }
-  if (start < text.length) pending.push(start === 0 ? text : text.slice(start));
+  if (start < bytes.length) pending.push(start === 0 ? bytes : bytes.subarray(start));
   return lines;
 }
 
-function stripCr(line: string): string {
-  return line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+/** `bytes[start, end)` as a line: a `\r` before the newline dropped. */
+function decodeLine(bytes: Buffer, start: number, end: number, encoding: LineEncoding): string {
+  if (end > start && bytes[end - 1] === 13) end--;
+  return bytes.toString(encoding, start, end);
 }
 
 /** Peeks at the first bytes of a stream and returns a stream of the decompressed bytes. */
