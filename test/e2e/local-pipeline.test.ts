@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type LoghoseConfig } from '../../src/config/config.js';
 import { DiskLakeSink } from '../../src/local/disk-sink.js';
@@ -219,6 +220,28 @@ describe('local pipeline end to end', () => {
       const { total, distinct_ids } = reader.getRowObjectsJson()[0] as { total: string; distinct_ids: string };
       expect(Number(distinct_ids)).toBe(12_000);
       expect(Number(total) - Number(distinct_ids)).toBe(accepted);
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it('lands text byte for byte: UTF-8 as written, bytes that are not UTF-8 as U+FFFD, one row per line', async () => {
+    const dir = join(root, 'bytes');
+    await mkdir(dir, { recursive: true });
+    const line = (n: number, agent: string) =>
+      `2026-03-01T05:00:${String(n).padStart(2, '0')}.000000Z my-lb 10.0.0.${n}:1234 10.1.0.1:80 0.1 0.2 0.3 200 200 10 20 "GET http://x/${n} HTTP/1.1" "${agent}" - -`;
+    const bytes = Buffer.from(`${line(1, 'curl é ☕ 😀')}\n${line(2, 'bad-X-agent')}\n${line(3, 'plain')}\n`);
+    bytes[bytes.indexOf('X-agent')] = 0xff; // a byte that is not UTF-8
+    await writeFile(join(dir, 'my-lb.log'), gzipSync(bytes));
+    const lake = join(root, 'bytes-lake');
+    const summary = await runLocalPipeline({ source: dir, config: config(), sink: new DiskLakeSink(lake), sleep: noSleep });
+    expectAccounted(summary);
+    expect(summary.tables.elb).toMatchObject({ rows: 3, errorRows: 0 });
+    const connection = await connectDuckDb();
+    try {
+      await registerLakeViews(connection, lake, [formatOf('elb').schema]);
+      const agents = (await connection.runAndReadAll('SELECT user_agent FROM elb ORDER BY "timestamp"')).getRowsJson().map(([agent]) => agent);
+      expect(agents).toEqual(['curl é ☕ 😀', 'bad-\ufffd-agent', 'plain']);
     } finally {
       connection.closeSync();
     }
