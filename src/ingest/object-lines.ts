@@ -9,9 +9,9 @@ import through2 from 'through2';
  *
  * Lines are UTF-8 text, or with `'latin1'` byte strings: one character per byte, the bytes exactly
  * as stored. Code that only looks at a line's ASCII (timestamps, delimiters, `#` directives) and
- * passes the line on — the shipper — reads them that way: decoding is ~5× faster than UTF-8's, the
- * bytes go out unchanged (invalid UTF-8 included, for the transform to judge), and a line's
- * length is its size in bytes.
+ * passes the line on — the shipper — reads them that way: the bytes go out unchanged (invalid UTF-8
+ * included, for the transform to judge) without being encoded again, and a line's length is its
+ * size in bytes.
  */
 
 /** How lines are decoded: UTF-8 text, or byte strings (see the module comment). */

@@ -54,9 +54,9 @@ function bundledWorker(): string {
 
 /**
  * Workers for a machine: none on one or two cores, else one per core beyond the main thread's, at
- * most four. On two cores a worker made the benchmark pipeline 10–20 % faster but raised its peak
- * memory by 60–100 MiB (464 → 526 MiB on 1 GB of logs), past the 512 MiB the local run is held to;
- * `loghose run --workers 1` makes that trade.
+ * most four. On two cores both cores are busy either way: a worker made the benchmark pipeline only
+ * 1–4 % faster and raised its peak memory by 45–105 MiB (427 → 532 MiB on 1 GB of logs, past the
+ * 512 MiB the local run is held to); `loghose run --workers 1` makes that trade.
  */
 export function defaultProcessorWorkers(cores = availableParallelism()): number {
   return cores <= 2 ? 0 : Math.min(cores - 1, 4);
