@@ -57,16 +57,18 @@ export type ProcessorInvoker = (request: InvocationRequest) => Promise<Invocatio
 /** The invoker that runs `transform` in this thread, decoding documents into reused buffers. */
 export function inProcessInvoker(transform: TransformInvoker): ProcessorInvoker {
   const buffers = new DocumentBuffers();
-  return async (request) => {
-    const outcome = await invokeProcessor(transform, request, (size) => buffers.take(size));
-    if (outcome.ok) {
-      for (const output of outcome.outputs) {
-        const buffer = output.documents?.buffer;
-        if (buffer instanceof ArrayBuffer) output.release = () => buffers.giveBack(buffer);
-      }
+  return async (request) => withRelease(await invokeProcessor(transform, request, (size) => buffers.take(size)), (buffer) => buffers.giveBack(buffer));
+}
+
+/** Sets each Ok output's `release` to give its documents' buffer back (to where it was taken from). */
+export function withRelease(outcome: InvocationOutcome, giveBack: (buffer: ArrayBuffer) => void): InvocationOutcome {
+  if (outcome.ok) {
+    for (const output of outcome.outputs) {
+      const buffer = output.documents?.buffer;
+      if (buffer instanceof ArrayBuffer) output.release = () => giveBack(buffer);
     }
-    return outcome;
-  };
+  }
+  return outcome;
 }
 
 /**

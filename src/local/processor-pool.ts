@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
 import type { TableName } from '../transforms/schema.js';
-import { functionError, type InvocationOutcome, type InvocationRequest, type ProcessorInvoker } from './processor-invocation.js';
+import { functionError, withRelease, type InvocationOutcome, type InvocationRequest, type ProcessorInvoker } from './processor-invocation.js';
 
 /**
  * Worker threads that run the delivery streams' Lambda processor invocations, as Lambda runs a
@@ -128,13 +128,7 @@ export class ProcessorPool {
     worker.on('message', (reply: WorkerReply) => {
       const resolve = started.pending.get(reply.id);
       started.pending.delete(reply.id);
-      if (reply.outcome.ok) {
-        for (const output of reply.outcome.outputs) {
-          const buffer = output.documents?.buffer;
-          if (buffer instanceof ArrayBuffer) output.release = () => this.giveBack(started, worker, buffer);
-        }
-      }
-      resolve?.(reply.outcome);
+      resolve?.(withRelease(reply.outcome, (buffer) => this.giveBack(started, worker, buffer)));
     });
     // A worker that fails is replaced at once, so no invocation is sent to it while it exits.
     const replace = (reason: string): void => {
