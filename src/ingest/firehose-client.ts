@@ -8,6 +8,18 @@ import { AwsJson1_1Protocol } from '@aws-sdk/core/protocols';
  * besides its body (endpoint, headers, signing, retries), stays the SDK's own.
  */
 
+/**
+ * A PutRecordBatch body as the SDK writes it: `{"DeliveryStreamName":"…","Records":[{"Data":"…"},…]}`
+ * with no spaces. putRecordBatchBody writes it; the local endpoint reads it straight from the bytes.
+ */
+export const PUT_RECORD_BATCH_JSON = {
+  head: '{"DeliveryStreamName":',
+  records: ',"Records":[',
+  dataOpen: '{"Data":"',
+  dataClose: '"}',
+  end: ']}',
+} as const;
+
 type SerializeArguments = Parameters<AwsJson1_1Protocol['serializeRequest']>;
 
 export class NativeBlobJsonProtocol extends AwsJson1_1Protocol {
@@ -39,18 +51,20 @@ export function putRecordBatchBody(input: object): Buffer | undefined {
     if (!(data instanceof Uint8Array) || Object.keys(record as object).length !== 1) return undefined;
     encoded.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'));
   }
-  const head = `{"DeliveryStreamName":${JSON.stringify(DeliveryStreamName)},"Records":[`;
+  const { head, records, dataOpen, dataClose, end } = PUT_RECORD_BATCH_JSON;
+  const start = `${head}${JSON.stringify(DeliveryStreamName)}${records}`;
   // `{"Data":"…"}` per record, commas between, `]}` to close.
-  let size = Buffer.byteLength(head) + Math.max(0, encoded.length - 1) + 2;
-  for (const data of encoded) size += data.length + 11;
+  let size = Buffer.byteLength(start) + Math.max(0, encoded.length - 1) + end.length;
+  for (const data of encoded) size += dataOpen.length + data.length + dataClose.length;
   const body = Buffer.allocUnsafe(size);
-  let at = body.write(head, 0, 'utf8');
+  let at = body.write(start, 0, 'utf8');
   for (let i = 0; i < encoded.length; i++) {
-    at += body.write(i === 0 ? '{"Data":"' : ',{"Data":"', at, 'latin1');
+    if (i > 0) body[at++] = 0x2c;
+    at += body.write(dataOpen, at, 'latin1');
     at += body.write(encoded[i], at, 'latin1');
-    at += body.write('"}', at, 'latin1');
+    at += body.write(dataClose, at, 'latin1');
   }
-  at += body.write(']}', at, 'latin1');
+  body.write(end, at, 'latin1');
   return body;
 }
 

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FIREHOSE_LIMITS } from '../config/limits.js';
+import { PUT_RECORD_BATCH_JSON } from '../ingest/firehose-client.js';
 import { decodeBase64Into, decodedLength } from '../transforms/base64.js';
 
 /**
@@ -415,9 +416,9 @@ export async function startFirehoseEndpoint(options: FirehoseEndpointOptions): P
   };
 }
 
-const SDK_BATCH_PREFIX = Buffer.from('{"DeliveryStreamName":"');
-const SDK_BATCH_RECORDS = Buffer.from('","Records":[');
-const SDK_BATCH_DATA = Buffer.from('{"Data":"');
+const SDK_BATCH_PREFIX = Buffer.from(`${PUT_RECORD_BATCH_JSON.head}"`);
+const SDK_BATCH_RECORDS = Buffer.from(`"${PUT_RECORD_BATCH_JSON.records}`);
+const SDK_BATCH_DATA = Buffer.from(PUT_RECORD_BATCH_JSON.dataOpen);
 /** Firehose's delivery stream name alphabet. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]+$/;
 const QUOTE = 0x22;
@@ -427,8 +428,8 @@ const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
 /**
- * A PutRecordBatch body exactly as the AWS SDK writes it — `{"DeliveryStreamName":"…","Records":
- * [{"Data":"…"},…]}`, ASCII, no spaces, no escapes — read straight from the bytes, without making
+ * A PutRecordBatch body exactly as the AWS SDK (and loghose's client) writes it —
+ * PUT_RECORD_BATCH_JSON, ASCII, no escapes — read straight from the bytes, without making
  * the whole body a string first (for 4 MiB calls that string and JSON.parse were a tenth of the
  * local pipeline's main thread). Any other body gives undefined and goes through JSON.parse; for
  * the bodies it reads, the result is what JSON.parse gives.
