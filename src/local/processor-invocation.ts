@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FIREHOSE_LIMITS } from '../config/limits.js';
-import { decodeBase64, decodeBase64Into, decodedLength } from '../transforms/base64.js';
+import { decodeBase64 } from '../transforms/base64.js';
 import {
   type FirehoseOutputRecord,
   type FirehoseTransformEvent,
@@ -166,11 +166,7 @@ export function checkResponse(records: readonly { recordId: string }[], response
 }
 
 function decodeDocuments(data: string, memory: DocumentMemory | undefined): Buffer | undefined {
-  if (memory === undefined) return decodeBase64(data);
-  const size = decodedLength(data);
-  if (size < 0) return undefined;
-  const target = Buffer.from(memory(size), 0, size);
-  return decodeBase64Into(data, target, 0) === size ? target : undefined;
+  return decodeBase64(data, memory && ((size) => Buffer.from(memory(size), 0, size)));
 }
 
 function failure(code: string, message: string): InvocationOutcome {

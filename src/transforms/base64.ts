@@ -15,12 +15,12 @@ function isUrlSafeAlphabet(data: string): boolean {
   return data.indexOf('-') >= 0 || data.indexOf('_') >= 0;
 }
 
-/** Decodes standard base64, or undefined when `data` is not valid base64. */
-export function decodeBase64(data: string): Buffer | undefined {
+/** Decodes standard base64 into `target` (a new buffer by default), or undefined when `data` is not valid base64. */
+export function decodeBase64(data: string, target?: (size: number) => Buffer): Buffer | undefined {
   const expected = decodedLength(data);
   if (expected < 0) return undefined;
-  const bytes = Buffer.from(data, 'base64');
-  return bytes.length === expected && !isUrlSafeAlphabet(data) ? bytes : undefined;
+  const bytes = target?.(expected) ?? Buffer.allocUnsafe(expected);
+  return decodeBase64Into(data, bytes, 0) === expected ? bytes : undefined;
 }
 
 /**
