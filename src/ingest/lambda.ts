@@ -23,7 +23,8 @@ const logger = new Logger({ serviceName: 'loghose-ingest' });
 const metrics = new Metrics({ namespace: 'loghose', serviceName: 'loghose-ingest' });
 const s3 = new S3Client({});
 // The SDK the Lambda runtime provides (bundles leave @aws-sdk out), so the plain client: the
-// native-base64 protocol of firehose-client.ts subclasses SDK internals a runtime may not have.
+// native-base64 protocol of firehose-client.ts extends an @aws-sdk/core class (AwsJson1_1Protocol)
+// that an older runtime SDK does not have.
 const firehose = new FirehoseClient({});
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
